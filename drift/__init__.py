@@ -1,0 +1,3 @@
+"""sagemaker-drift: configuration-drift detection for AWS SageMaker models."""
+
+__version__ = "0.1.0"

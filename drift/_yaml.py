@@ -1,0 +1,196 @@
+"""A safe YAML loader that remembers the line of every mapping key and list item.
+
+cfn-lint taught us that an error without a line number is half an error, so the
+loader returns ordinary dicts and lists whose subclasses carry ``lines``: the
+1-based line of each key (for a mapping) or item (for a list). Those lines travel
+all the way to the report's ``source``.
+
+It also guards against hostile documents: a size cap before parsing, alias
+expansion is never performed (PyYAML shares the aliased object), and the walkers
+downstream use ``count_nodes`` to refuse alias bombs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+
+class MarkedDict(dict[Any, Any]):
+    """A dict that knows the line of each of its keys and of itself."""
+
+    __slots__ = ("line", "lines")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line: int | None = None
+        self.lines: dict[Any, int] = {}
+
+
+class MarkedList(list[Any]):
+    """A list that knows the line of each of its items and of itself."""
+
+    __slots__ = ("line", "lines")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.line: int | None = None
+        self.lines: list[int] = []
+
+
+class EnvRef(str):
+    """A value written ``!env NAME``; resolved by the caller so it can report errors."""
+
+    __slots__ = ("line",)
+    line: int
+
+
+class YamlSyntaxError(Exception):
+    """The text is not YAML we accept; ``line`` is 1-based when known."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that builds Marked containers and rejects duplicate keys."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> MarkedDict:
+    loader.flatten_mapping(node)
+    result = MarkedDict()
+    result.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError as exc:
+            raise YamlSyntaxError("a mapping key must be a plain value", key_node.start_mark.line + 1) from exc
+        if key in result and key != "<<":
+            first = result.lines.get(key)
+            raise YamlSyntaxError(
+                f"duplicate key {key!r} (first at line {first})", key_node.start_mark.line + 1
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> MarkedList:
+    result = MarkedList()
+    result.line = node.start_mark.line + 1
+    for item in node.value:
+        result.append(loader.construct_object(item, deep=True))
+        result.lines.append(item.start_mark.line + 1)
+    return result
+
+
+def _construct_env(loader: _Loader, node: yaml.Node) -> EnvRef:
+    if not isinstance(node, yaml.ScalarNode):
+        raise YamlSyntaxError("!env takes a variable name", node.start_mark.line + 1)
+    ref = EnvRef(str(loader.construct_scalar(node)).strip())
+    ref.line = node.start_mark.line + 1
+    return ref
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
+    value = yaml.SafeLoader.construct_yaml_float(loader, node)
+    if math.isnan(value) or math.isinf(value):
+        raise YamlSyntaxError(f"{node.value!r} is not a usable number", node.start_mark.line + 1)
+    return value
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("!env", _construct_env)
+
+
+def load_text(text: str) -> Any:
+    """Parse one YAML document with line marks; raise YamlSyntaxError on anything odd."""
+    try:
+        documents = list(yaml.load_all(text, Loader=_Loader))  # noqa: S506 - _Loader derives from SafeLoader
+    except YamlSyntaxError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlSyntaxError(f"YAML syntax error: {problem}", line) from exc
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(f"YAML error: {exc}", None) from exc
+    except RecursionError as exc:
+        raise YamlSyntaxError("YAML nesting is too deep", None) from exc
+    if len(documents) > 1:
+        raise YamlSyntaxError("expected one YAML document, found several", None)
+    data = documents[0] if documents else None
+    check_shape(data)
+    return data
+
+
+def load_file(path: str) -> Any:
+    """Read and parse a YAML file, refusing files too large or not UTF-8."""
+    size = os.path.getsize(path)
+    if size > MAX_FILE_BYTES:
+        raise YamlSyntaxError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES}", None)
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlSyntaxError("file is not valid UTF-8", line) from exc
+    return load_text(text)
+
+
+def check_shape(data: Any) -> None:
+    """Refuse recursive aliases, alias bombs and absurd nesting before anyone walks the tree."""
+    seen_on_path: set[int] = set()
+    budget = [MAX_NODES]
+
+    def walk(value: Any, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise YamlSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", _line_of(value))
+        if not isinstance(value, dict | list):
+            return
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise YamlSyntaxError(
+                f"document expands to more than {MAX_NODES} nodes (alias bomb?)", _line_of(value)
+            )
+        ident = id(value)
+        if ident in seen_on_path:
+            raise YamlSyntaxError("recursive alias: a value contains itself", _line_of(value))
+        seen_on_path.add(ident)
+        for child in _children(value):
+            walk(child, depth + 1)
+        seen_on_path.discard(ident)
+
+    walk(data, 0)
+
+
+def _children(value: dict[Any, Any] | list[Any]) -> Iterator[Any]:
+    return iter(value.values() if isinstance(value, dict) else value)
+
+
+def _line_of(value: Any) -> int | None:
+    return getattr(value, "line", None)
+
+
+def key_line(container: Any, key: Any) -> int | None:
+    """The line of ``container[key]``, or of the container itself when unknown."""
+    if isinstance(container, MarkedDict):
+        return container.lines.get(key, container.line)
+    if isinstance(container, MarkedList) and isinstance(key, int) and 0 <= key < len(container.lines):
+        return container.lines[key]
+    return _line_of(container)
+

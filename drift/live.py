@@ -1,0 +1,260 @@
+"""boto3 list/describe/list_tags -> raw dicts. The only module that imports boto3.
+
+One session and one client per (target, region), shared by the describe
+threads (botocore clients are thread-safe), with botocore's own retry modes and
+bounded timeouts. The first call goes through a client with few attempts and
+short timeouts, so that an endpoint that does not answer fails the pass in
+seconds instead of ten slow retries; anything that *answers* (even throttling)
+is retried with the full policy.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from drift import __version__
+from drift.config import AwsSettings, Target
+from drift.errors import AwsError, CredentialsError, EndpointError
+
+T = TypeVar("T")
+
+_CREDENTIAL_CODES = frozenset({
+    "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
+    "SignatureDoesNotMatch", "InvalidAccessKeyId", "AuthFailure", "RequestExpired",
+})
+_THROTTLE_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+    "SlowDown", "RequestThrottled", "LimitExceededException",
+})
+_NOT_FOUND_MARKERS = ("Could not find model", "does not exist", "not found")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSummary:
+    """What ListModels says of one model: enough to know whether it changed."""
+
+    name: str
+    arn: str
+    creation_time: str
+
+
+class ModelNotFound(Exception):
+    """DescribeModel says the model is gone (deleted between list and describe)."""
+
+
+class ModelReadError(Exception):
+    """One model could not be read; ``code`` is AWS's error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+
+
+class RateLimiter:
+    """At most ``rate`` calls a second across all threads of one target (a token bucket of one)."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self.lock = threading.Lock()
+        self.next_at = 0.0
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self.lock:
+            now = time.monotonic()
+            delay = self.next_at - now
+            self.next_at = max(now, self.next_at) + self.interval
+        if delay > 0:
+            time.sleep(delay)
+
+
+class CallCounter:
+    """Counts API calls and throttling answers, for logs and metrics."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.calls = 0
+        self.throttled = 0
+
+    def hook(self, **kwargs: Any) -> None:
+        parsed = kwargs.get("parsed") or {}
+        code = (parsed.get("Error") or {}).get("Code")
+        with self.lock:
+            self.calls += 1
+            if code in _THROTTLE_CODES:
+                self.throttled += 1
+
+
+def _boto_config(aws: AwsSettings, *, probe: bool) -> Any:
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": aws.retry_mode, "total_max_attempts": min(3, aws.max_attempts) if probe
+                 else aws.max_attempts},
+        connect_timeout=min(aws.connect_timeout, 5.0) if probe else aws.connect_timeout,
+        read_timeout=min(aws.read_timeout, 10.0) if probe else aws.read_timeout,
+        max_pool_connections=max(10, aws.concurrency + 4),
+        user_agent_extra=f"sagemaker-drift/{__version__}",
+        tcp_keepalive=True,
+    )
+
+
+class TargetReader:
+    """Reads the models of one target in one region."""
+
+    def __init__(self, target: Target, region: str, aws: AwsSettings) -> None:
+        self.target = target
+        self.region = region
+        self.aws = aws
+        self.limiter = RateLimiter(aws.max_calls_per_second)
+        self.counter = CallCounter()
+        self._session: Any = None
+        self._client: Any = None
+        self.account_id: str | None = None
+
+    # -- set-up -------------------------------------------------------------------------------------
+    def _base_session(self) -> Any:
+        import boto3
+        import botocore.exceptions as bex
+
+        try:
+            return boto3.Session(profile_name=self.target.profile, region_name=self.region)
+        except bex.ProfileNotFound as exc:
+            raise CredentialsError(
+                f"AWS profile {self.target.profile!r} not found in ~/.aws/config or ~/.aws/credentials",
+                target=self.target.name) from exc
+
+    def _new_client(self, session: Any, service: str, *, probe: bool = False) -> Any:
+        client = session.client(service, region_name=self.region, endpoint_url=self.target.endpoint_url,
+                                config=_boto_config(self.aws, probe=probe))
+        client.meta.events.register("after-call.*", self.counter.hook)
+        client.meta.events.register("before-call.*", lambda **_: self.limiter.wait())
+        return client
+
+    def connect(self) -> str:
+        """Open the session (assuming the target's role) and return the account id."""
+        session = self._base_session()
+        if self.target.role_arn:
+            sts = self._new_client(session, "sts")
+            params: dict[str, Any] = {"RoleArn": self.target.role_arn, "RoleSessionName": "sagemaker-drift"}
+            if self.target.external_id:
+                params["ExternalId"] = self.target.external_id
+            creds = self._call(lambda: sts.assume_role(**params))["Credentials"]
+            import boto3
+
+            session = boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+                                    aws_secret_access_key=creds["SecretAccessKey"],
+                                    aws_session_token=creds["SessionToken"], region_name=self.region)
+        self._session = session
+        probe = self._new_client(session, "sts", probe=True)
+        try:
+            identity = self._call(probe.get_caller_identity)
+        except AwsError as exc:
+            if isinstance(exc, EndpointError | CredentialsError):
+                raise
+            identity = self._call(self._new_client(session, "sts").get_caller_identity)
+        self.account_id = str(identity["Account"])
+        self._client = self._new_client(session, "sagemaker")
+        return self.account_id
+
+    # -- reads --------------------------------------------------------------------------------------
+    def list_models(self, name_contains: str = "") -> list[LiveSummary]:
+        params: dict[str, Any] = {"PaginationConfig": {"PageSize": 100}}
+        if name_contains:
+            params["NameContains"] = name_contains
+        out = []
+
+        def read_all() -> None:
+            for page in self._client.get_paginator("list_models").paginate(**params):
+                for item in page.get("Models", []):
+                    out.append(LiveSummary(name=item["ModelName"], arn=item.get("ModelArn", ""),
+                                           creation_time=_iso(item.get("CreationTime"))))
+
+        self._call(read_all, what="ListModels")
+        return out
+
+    def describe(self, name: str) -> dict[str, Any]:
+        response = self._model_call(lambda: self._client.describe_model(ModelName=name))
+        response.pop("ResponseMetadata", None)
+        return dict(response)
+
+    def list_tags(self, arn: str) -> list[dict[str, str]]:
+        tags: list[dict[str, str]] = []
+
+        def read_all() -> None:
+            for page in self._client.get_paginator("list_tags").paginate(ResourceArn=arn):
+                tags.extend(page.get("Tags", []))
+
+        self._model_call(read_all)
+        return tags
+
+    # -- error mapping ------------------------------------------------------------------------------
+    def _call(self, fn: Callable[[], T], what: str = "") -> T:
+        """Run a call whose failure stops the whole target; map botocore errors to our tree."""
+        import botocore.exceptions as bex
+
+        prefix = f"{what} failed: " if what else ""
+        where = f"target {self.target.name} ({self.region})"
+        try:
+            return fn()
+        except (bex.NoCredentialsError, bex.PartialCredentialsError) as exc:
+            raise CredentialsError(
+                "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use --profile "
+                "or AWS_PROFILE, or run with an instance/pod role", target=self.target.name) from exc
+        except bex.ProfileNotFound as exc:
+            raise CredentialsError(f"AWS profile not found: {exc}", target=self.target.name) from exc
+        except bex.ClientError as exc:
+            code, message = _error_of(exc)
+            if code in _CREDENTIAL_CODES:
+                raise CredentialsError(f"{where}: AWS rejected the credentials ({code}): refresh them "
+                                       "or point --profile at valid ones", target=self.target.name,
+                                       code=code) from exc
+            raise AwsError(f"{where}: {prefix}{code}: {message}", target=self.target.name, code=code) from exc
+        except (bex.EndpointConnectionError, bex.ConnectTimeoutError, bex.ReadTimeoutError,
+                bex.ConnectionClosedError) as exc:
+            raise EndpointError(f"{where}: {prefix}endpoint did not answer: {_short(exc)}",
+                                target=self.target.name, code="EndpointUnreachable") from exc
+        except bex.BotoCoreError as exc:
+            raise AwsError(f"{where}: {prefix}{_short(exc)}", target=self.target.name) from exc
+
+    def _model_call(self, fn: Callable[[], T]) -> T:
+        """Run a per-model call: its failure becomes that model's ERROR, or MISSING when it is gone."""
+        import botocore.exceptions as bex
+
+        try:
+            return fn()
+        except bex.ClientError as exc:
+            code, message = _error_of(exc)
+            if code in ("ValidationException", "ResourceNotFound", "ResourceNotFoundException") and any(
+                    marker in message for marker in _NOT_FOUND_MARKERS):
+                raise ModelNotFound(message) from exc
+            raise ModelReadError(code, message) from exc
+        except (bex.NoCredentialsError, bex.PartialCredentialsError) as exc:
+            raise ModelReadError("NoCredentials", _short(exc)) from exc
+        except (bex.EndpointConnectionError, bex.ConnectTimeoutError, bex.ReadTimeoutError,
+                bex.ConnectionClosedError) as exc:
+            raise ModelReadError("EndpointUnreachable", _short(exc)) from exc
+        except bex.BotoCoreError as exc:
+            raise ModelReadError(type(exc).__name__, _short(exc)) from exc
+
+
+def _error_of(exc: Any) -> tuple[str, str]:
+    error = exc.response.get("Error", {}) if hasattr(exc, "response") else {}
+    return str(error.get("Code") or "Unknown"), str(error.get("Message") or "")
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:300]
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value or "")

@@ -1,0 +1,311 @@
+"""The one place that knows the order of the stages of a pass.
+
+    targets x regions --(live.py)--> ListModels summaries
+        declared & listed --(live.py, or the state cache)--> raw DescribeModel
+        raw --(normalise.py)--> canonical --(compare.py)--> differences
+        differences --(rules)--> ModelResult --> Report --(state.py)--> saved
+
+Each (target, region) is read independently and concurrently, and a target
+that cannot be read turns into ERROR results and a report-level error: it never
+hides the other targets, and it never looks in sync.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from drift.compare import canonical_desired, canonical_live, compare_canonical
+from drift.config import Config, Target
+from drift.desired import DesiredModel
+from drift.errors import AwsError
+from drift.live import LiveSummary, ModelNotFound, ModelReadError, TargetReader
+from drift.normalise import tags_as_mapping
+from drift.report import ModelResult, Report, Severity, Status, fingerprint, model_to_dict
+from drift.state import NORMALISER_VERSION, ModelRow, Store
+
+Progress = Callable[[int, int], None]
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_run_id(started_at: str) -> str:
+    return f"{started_at}-{secrets.token_hex(2)}"
+
+
+@dataclass
+class UnitOutcome:
+    """What one (target, region) produced: results, state rows, and any target-level error."""
+
+    results: list[ModelResult] = field(default_factory=list)
+    rows: list[ModelRow] = field(default_factory=list)
+    seen: set[tuple[str, str, str]] = field(default_factory=set)
+    error: str | None = None
+    account: str | None = None
+    region: str = ""
+    calls: int = 0
+    throttled: int = 0
+    described: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PassResult:
+    report: Report
+    outcomes: tuple[UnitOutcome, ...]
+
+    @property
+    def calls(self) -> int:
+        return sum(o.calls for o in self.outcomes)
+
+    @property
+    def throttled(self) -> int:
+        return sum(o.throttled for o in self.outcomes)
+
+    @property
+    def described(self) -> int:
+        return sum(o.described for o in self.outcomes)
+
+
+class _Counter:
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total = total
+        self.done = 0
+        self.progress = progress
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
+
+
+def run_pass(
+    config: Config,
+    desired: list[DesiredModel],
+    *,
+    store: Store | None = None,
+    full: bool = False,
+    progress: Progress | None = None,
+    log: Any = None,
+    run_id: str | None = None,
+) -> PassResult:
+    """One pass over every target and region; saves state (when kept) and returns the Report."""
+    started = utc_now()
+    run_id = run_id or new_run_id(started)
+    previous = store.model_rows() if store else {}
+    units = [(t, r) for t in config.aws.targets for r in t.regions]
+    counter = _Counter(total=len(desired) * len(units), progress=progress)
+
+    def one(unit: tuple[Target, str]) -> UnitOutcome:
+        target, region = unit
+        mine = [d for d in desired if d.target in (None, target.name)]
+        return _check_unit(config, target, region, mine, previous, full=full, counter=counter, log=log)
+
+    if len(units) == 1:
+        outcomes = [one(units[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=min(8, len(units)), thread_name_prefix="drift-target") as pool:
+            outcomes = list(pool.map(one, units))
+
+    results = tuple(r for o in outcomes for r in o.results)
+    for result in results:
+        _log_model(log, result)
+    errors = tuple(o.error for o in outcomes if o.error)
+    report = Report(run_id=run_id, started_at=started, finished_at=utc_now(), models=results, errors=errors)
+    if store:
+        save_pass(store, report, outcomes, previous)
+    return PassResult(report=report, outcomes=tuple(outcomes))
+
+
+def save_pass(store: Store, report: Report, outcomes: list[UnitOutcome],
+              previous: dict[tuple[str, str, str], ModelRow], extra: Callable[[Any], None] | None = None) -> None:
+    """Record the pass atomically; ``extra`` adds more writes (the outbox) to the same transaction."""
+    with store.transaction() as conn:
+        for outcome in outcomes:
+            for row in outcome.rows:
+                Store.save_model(conn, row, report.finished_at)
+            if outcome.error is None and outcome.account is not None:
+                stale = [k for k in previous if k[0] == outcome.account and k[1] == outcome.region
+                         and k not in outcome.seen]
+                Store.forget_models(conn, stale)
+        Store.save_run(conn, report.run_id, report.started_at, report.finished_at,
+                       {"checked": report.summary.checked}, report.exit_code())
+        if extra:
+            extra(conn)
+
+
+def _check_unit(
+    config: Config,
+    target: Target,
+    region: str,
+    declared: list[DesiredModel],
+    previous: dict[tuple[str, str, str], ModelRow],
+    *,
+    full: bool,
+    counter: _Counter,
+    log: Any,
+) -> UnitOutcome:
+    outcome = UnitOutcome(region=region)
+    reader = TargetReader(target, region, config.aws)
+    try:
+        account = reader.connect()
+        outcome.account = account
+        prefix = config.name_prefix
+        server_filter = prefix if prefix and all(d.name.startswith(prefix) for d in declared) else ""
+        listed = reader.list_models(server_filter)
+    except AwsError as exc:
+        outcome.error = str(exc)
+        account = outcome.account or _known_account(previous, region) or "unknown"
+        outcome.results = [
+            ModelResult(name=d.name, account=account, region=region, status=Status.ERROR,
+                        error=f"{exc.code or 'Error'}: listing failed: {exc}", target=target.name)
+            for d in declared
+        ]
+        for _ in declared:
+            counter.tick()
+        _count_calls(outcome, reader)
+        return outcome
+
+    live = {s.name: s for s in listed}
+    names = {d.name for d in declared}
+    jobs: list[tuple[DesiredModel, LiveSummary]] = []
+    for d in declared:
+        key = (account, region, d.name)
+        outcome.seen.add(key)
+        summary = live.get(d.name)
+        if summary is None:
+            prior = previous.get(key)
+            result = _missing(d, account, region, target, prior)
+            outcome.results.append(result)
+            outcome.rows.append(_row(result, prior, live_form=prior.live if prior else None, tags=None))
+            counter.tick()
+        else:
+            jobs.append((d, summary))
+    if config.unmanaged:
+        for summary in listed:
+            if summary.name in names or not summary.name.startswith(config.name_prefix):
+                continue
+            key = (account, region, summary.name)
+            outcome.seen.add(key)
+            prior = previous.get(key)
+            result = ModelResult(name=summary.name, account=account, region=region, status=Status.UNMANAGED,
+                                 severity=Severity.WARNING, recreated=_recreated(prior, summary),
+                                 target=target.name, arn=summary.arn, creation_time=summary.creation_time)
+            outcome.results.append(result)
+            outcome.rows.append(_row(result, prior, live_form=None, tags=None))
+
+    def check(job: tuple[DesiredModel, LiveSummary]) -> tuple[ModelResult, ModelRow | None, bool]:
+        d, summary = job
+        prior = previous.get((account, region, d.name))
+        try:
+            return _check_model(config, reader, d, summary, account, region, target, prior, full=full)
+        finally:
+            counter.tick()
+
+    workers = max(1, min(config.aws.concurrency, len(jobs)))
+    if jobs:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drift-describe") as pool:
+            for result, row, described in pool.map(check, jobs):
+                outcome.results.append(result)
+                outcome.described += described
+                if row is not None:
+                    outcome.rows.append(row)
+    _count_calls(outcome, reader)
+    return outcome
+
+
+def _check_model(
+    config: Config,
+    reader: TargetReader,
+    desired: DesiredModel,
+    summary: LiveSummary,
+    account: str,
+    region: str,
+    target: Target,
+    prior: ModelRow | None,
+    *,
+    full: bool,
+) -> tuple[ModelResult, ModelRow | None, bool]:
+    cached = (
+        not full and prior is not None and prior.live is not None and prior.arn == summary.arn
+        and prior.creation_time == summary.creation_time and prior.normaliser == NORMALISER_VERSION
+    )
+    described = False
+    try:
+        if cached:
+            assert prior is not None and prior.live is not None
+            live_form = prior.live
+        else:
+            live_form = canonical_live(reader.describe(desired.name), None)
+            described = True
+        tags = tags_as_mapping(reader.list_tags(summary.arn)) if desired.declares_tags else None
+    except ModelNotFound:
+        result = _missing(desired, account, region, target, prior)
+        return result, _row(result, prior, live_form=prior.live if prior else None, tags=None), described
+    except ModelReadError as exc:
+        result = ModelResult(name=desired.name, account=account, region=region, status=Status.ERROR,
+                             error=str(exc), target=target.name, arn=summary.arn,
+                             creation_time=summary.creation_time)
+        return result, None, described
+    declared, expected = canonical_desired(desired)
+    actual = {**live_form, "Tags": tags} if tags is not None else live_form
+    diffs = compare_canonical(desired, declared, expected, actual, ignore=config.ignore, severity=config.severity)
+    worst = max((d.severity for d in diffs), key=lambda s: s.rank, default=None)
+    result = ModelResult(
+        name=desired.name, account=account, region=region,
+        status=Status.MODIFIED if diffs else Status.IN_SYNC, severity=worst,
+        recreated=_recreated(prior, summary), differences=diffs, target=target.name,
+        arn=summary.arn, creation_time=summary.creation_time,
+    )
+    return result, _row(result, prior, live_form=live_form, tags=tags), described
+
+
+def _missing(d: DesiredModel, account: str, region: str, target: Target, prior: ModelRow | None) -> ModelResult:
+    return ModelResult(name=d.name, account=account, region=region, status=Status.MISSING,
+                       severity=Severity.CRITICAL, target=target.name,
+                       arn=prior.arn if prior else None, creation_time=prior.creation_time if prior else None)
+
+
+def _recreated(prior: ModelRow | None, summary: LiveSummary) -> bool:
+    """The same name now stands for another model: its ARN or CreationTime changed since we last saw it."""
+    if prior is None or prior.arn is None:
+        return False
+    return (prior.arn, prior.creation_time) != (summary.arn, summary.creation_time)
+
+
+def _row(result: ModelResult, prior: ModelRow | None, *, live_form: dict[str, Any] | None,
+         tags: dict[str, str] | None) -> ModelRow:
+    return ModelRow(
+        account=result.account, region=result.region, name=result.name,
+        arn=result.arn, creation_time=result.creation_time,
+        live=live_form, tags=tags, normaliser=NORMALISER_VERSION if live_form is not None else None,
+        result=model_to_dict(result), fingerprint=fingerprint(result),
+    )
+
+
+def _known_account(previous: dict[tuple[str, str, str], ModelRow], region: str) -> str | None:
+    accounts = {k[0] for k in previous if k[1] == region}
+    return accounts.pop() if len(accounts) == 1 else None
+
+
+def _count_calls(outcome: UnitOutcome, reader: TargetReader) -> None:
+    outcome.calls = reader.counter.calls
+    outcome.throttled = reader.counter.throttled
+
+
+def _log_model(log: Any, result: ModelResult) -> None:
+    if log is None:
+        return
+    model_log = log.bind(model=result.name, account=result.account, region=result.region)
+    model_log.debug("drift.model.checked", status=result.status.value)
+    if result.drifted:
+        model_log.info("drift.model.drifted", status=result.status.value,
+                       severity=result.severity.value if result.severity else None,
+                       paths=[d.path for d in result.differences])
+    elif result.status is Status.ERROR:
+        model_log.warning("drift.model.checked", status=result.status.value, error=result.error)

@@ -1,0 +1,26 @@
+"""How a value looks to a person: short, quoted like YAML would, never a secret."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from drift.report import DiffType, Difference
+
+MAX_VALUE = 120
+
+
+def show(value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3] + "..."
+
+
+def change(diff: Difference) -> str:
+    """``expected → actual`` in words that read well for each difference type."""
+    if diff.type is DiffType.REMOVE:
+        return f"{show(diff.expected)} → (absent)"
+    if diff.type is DiffType.ADD and diff.expected is None:
+        return f"(not declared) → {show(diff.actual)}"
+    return f"{show(diff.expected)} → {show(diff.actual)}"
