@@ -66,20 +66,27 @@ class _Loader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> MarkedDict:
+    # Keys written in this mapping (not brought in by a << merge) must be unique; an explicit key
+    # may override a merged one, which is the point of merge keys.
+    explicit = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
     loader.flatten_mapping(node)
     result = MarkedDict()
     result.line = node.start_mark.line + 1
+    written: set[Any] = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
         except TypeError as exc:
             raise YamlSyntaxError("a mapping key must be a plain value", key_node.start_mark.line + 1) from exc
-        if key in result and key != "<<":
+        is_explicit = id(key_node) in explicit
+        if is_explicit and key in written:
             first = result.lines.get(key)
             raise YamlSyntaxError(
                 f"duplicate key {key!r} (first at line {first})", key_node.start_mark.line + 1
             )
+        if is_explicit:
+            written.add(key)
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
     return result
@@ -118,7 +125,7 @@ _Loader.add_constructor("!env", _construct_env)
 def load_text(text: str) -> Any:
     """Parse one YAML document with line marks; raise YamlSyntaxError on anything odd."""
     try:
-        documents = list(yaml.load_all(text, Loader=_Loader))  # noqa: S506 - _Loader derives from SafeLoader
+        documents = list(yaml.load_all(text, Loader=_Loader))
     except YamlSyntaxError:
         raise
     except yaml.MarkedYAMLError as exc:

@@ -116,6 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from drift import logging as drift_logging
 
     drift_logging.configure(args.log_format, args.log_level)
+    import structlog
+
+    from drift.pipeline import new_run_id, utc_now
+
+    args.run_id = new_run_id(utc_now())
+    structlog.contextvars.bind_contextvars(run_id=args.run_id)
     try:
         return _dispatch(args)
     except InputError as exc:
@@ -132,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("drift: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback unless asked
+    except Exception as exc:
         if args.debug:
             raise
         print(f"drift: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)",
@@ -172,7 +178,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from drift.commands import check
 
     config = _with_concurrency(load_settings(args), args)
-    return check(config, fmt=args.format, output=args.output, full=args.full, notify=args.notify)
+    return check(config, fmt=args.format, output=args.output, full=args.full, notify=args.notify,
+                 run_id=args.run_id)
 
 
 def _cmd_daemon(args: argparse.Namespace) -> int:

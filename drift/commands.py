@@ -36,14 +36,15 @@ def _choose_format(fmt: str | None, output: str | None) -> str:
     return "text" if sys.stdout.isatty() else "json"
 
 
-def check(config: Config, *, fmt: str | None, output: str | None, full: bool, notify: bool) -> int:
+def check(config: Config, *, fmt: str | None, output: str | None, full: bool, notify: bool,
+          run_id: str | None = None) -> int:
     from drift._progress import TerminalProgress
     from drift.pipeline import new_run_id, run_pass, utc_now
     from drift.render import render
 
     models = load_models(config)
     store = open_store(config)
-    run_id = new_run_id(utc_now())
+    run_id = run_id or new_run_id(utc_now())
     log = get_logger(run_id=run_id)
     log.info("drift.run.started", models=len(models), targets=len(config.aws.targets), full=full)
     progress = TerminalProgress("checking")

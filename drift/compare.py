@@ -122,18 +122,19 @@ def _leaves(path: tuple[Any, ...], want: Any, have: Any, out: dict[tuple[Any, ..
     if isinstance(want, dict) or isinstance(have, dict):
         w = want if isinstance(want, dict) else {}
         h = have if isinstance(have, dict) else {}
-        if not isinstance(want, dict) and want is not _MISSING or not isinstance(have, dict) and (
-                have is not _MISSING):
+        if (not isinstance(want, dict) and want is not _MISSING) or (not isinstance(have, dict) and (
+                have is not _MISSING)):
             out[path] = (want, have)
             return
         for key in list(w) + [k for k in h if k not in w]:
             _leaves((*path, key), w.get(key, _MISSING), h.get(key, _MISSING), out)
         return
     if _is_dict_list(want) or _is_dict_list(have):
-        w = want if isinstance(want, list) else []
-        h = have if isinstance(have, list) else []
-        for i in range(max(len(w), len(h))):
-            _leaves((*path, i), w[i] if i < len(w) else _MISSING, h[i] if i < len(h) else _MISSING, out)
+        wants = want if isinstance(want, list) else []
+        haves = have if isinstance(have, list) else []
+        for i in range(max(len(wants), len(haves))):
+            _leaves((*path, i), wants[i] if i < len(wants) else _MISSING, haves[i] if i < len(haves) else _MISSING,
+                    out)
         return
     if want != have:
         out[path] = (want, have)
@@ -143,14 +144,18 @@ def _is_dict_list(value: Any) -> bool:
     return isinstance(value, list) and any(isinstance(v, dict) for v in value)
 
 
+def _has(node: Any, part: Any) -> bool:
+    """Whether ``node[part]`` exists, for a mapping key or a list index."""
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
 def _get(doc: Any, path: tuple[Any, ...]) -> Any:
     for part in path:
-        if isinstance(doc, dict) and part in doc:
-            doc = doc[part]
-        elif isinstance(doc, list) and isinstance(part, int) and 0 <= part < len(doc):
-            doc = doc[part]
-        else:
+        if not _has(doc, part):
             return _MISSING
+        doc = doc[part]
     return doc
 
 
@@ -212,10 +217,7 @@ def source_line(model: DesiredModel, path: tuple[Any, ...]) -> int:
             line = key_line(node, index) or line
             node = node[index].get("Value")
             continue
-        if isinstance(node, dict) and part in node:
-            line = key_line(node, part) or line
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if _has(node, part):
             line = key_line(node, part) or line
             node = node[part]
         else:

@@ -304,21 +304,24 @@ def _read_aws(
         if not name:
             findings.append(Finding(file, key_line(raw_targets, i), "a target needs a name", path=prefix))
             continue
-        regions = t.strings("regions") or t.strings("region") or ((region or default_region,)
-                                                                  if (region or default_region) else ())
-        if region:
-            regions = (region,)
+        regions: tuple[str, ...] = (region,) if region else (t.strings("regions") or t.strings("region"))
+        if not regions and default_region:
+            regions = (default_region,)
         if not regions:
             findings.append(Finding(file, key_line(raw_targets, i),
                                     "no region: set regions: [...] or aws.region", path=prefix))
             continue
-        if any(t.name == name for t in targets):
+        if any(existing.name == name for existing in targets):
             findings.append(Finding(file, key_line(raw_targets, i), f"target {name!r} is declared twice",
                                     path=prefix))
-        targets.append(Target(name=name, regions=regions, profile=profile or t.get("profile", str) or
-                              default_profile, role_arn=t.get("role_arn", str), external_id=t.get(
-                                  "external_id", str), endpoint_url=endpoint_url or t.get(
-                                  "endpoint_url", str) or default_endpoint))
+        targets.append(Target(
+            name=name,
+            regions=regions,
+            profile=profile or t.get("profile", str) or default_profile,
+            role_arn=t.get("role_arn", str),
+            external_id=t.get("external_id", str),
+            endpoint_url=endpoint_url or t.get("endpoint_url", str) or default_endpoint,
+        ))
     if not raw_targets:
         if not default_region:
             default_region = "us-east-1" if default_endpoint else None

@@ -83,7 +83,7 @@ def expand_patterns(patterns: Iterable[str], base_dir: str | None = None) -> tup
 
 def _expand_one(pattern: str) -> list[str]:
     if os.path.isdir(pattern):
-        found = []
+        found: list[str] = []
         for root, _dirs, names in os.walk(pattern):
             found.extend(os.path.join(root, n) for n in names if n.endswith(_SUFFIXES))
         return sorted(display_path(f) for f in found)
@@ -134,7 +134,7 @@ def _load_file(file: str, targets: tuple[str, ...], findings: list[Finding]) -> 
                                 f"expected a mapping with a models: list, got {type_name(doc)}"))
         return []
     visible = MarkedDict({k: v for k, v in doc.items() if not (isinstance(k, str) and k.startswith("x-"))})
-    visible.lines, visible.line = doc.lines, doc.line
+    visible.lines, visible.line = getattr(doc, "lines", {}), getattr(doc, "line", 1)
     check_keys(visible, _FILE_KEYS, file, "", findings)
     target = doc.get("target")
     if target is not None and (not isinstance(target, str) or target not in targets):
@@ -143,11 +143,11 @@ def _load_file(file: str, targets: tuple[str, ...], findings: list[Finding]) -> 
                                 f"unknown target {target!r} (configured targets: {allowed})", path="target"))
         return []
     if target is None and len(targets) > 1:
-        findings.append(Finding(file, doc.line, "several aws.targets are configured: name one with target:"))
+        findings.append(Finding(file, visible.line, "several aws.targets are configured: name one with target:"))
         return []
     entries = doc.get("models")
     if entries is None:
-        findings.append(Finding(file, doc.line, "missing models: list"))
+        findings.append(Finding(file, visible.line, "missing models: list"))
         return []
     if not isinstance(entries, list):
         findings.append(Finding(file, key_line(doc, "models"),
@@ -173,7 +173,7 @@ def _load_file(file: str, targets: tuple[str, ...], findings: list[Finding]) -> 
 
 
 def _resolve(value: Any, file: str, model: str, path: str, findings: list[Finding]) -> Any:
-    """Drop nulls (null is absent everywhere) and read ``!env NAME`` values from the environment."""
+    """Drop nulls and empties (absent everywhere) and read ``!env NAME`` values from the environment."""
     if isinstance(value, EnvRef):
         name = str(value)
         if name not in os.environ:
@@ -188,9 +188,12 @@ def _resolve(value: Any, file: str, model: str, path: str, findings: list[Findin
         out = MarkedDict()
         out.line = getattr(value, "line", None)
         for key, item in value.items():
-            if item is None:
+            child = _resolve(item, file, model, f"{path}.{key}" if path else str(key), findings)
+            # Empty and absent are the same, validation included; only an empty Tags means something
+            # ("this model carries no tags").
+            if child is None or (child in ({}, []) and not (path == "" and key == "Tags")):
                 continue
-            out[key] = _resolve(item, file, model, f"{path}.{key}" if path else str(key), findings)
+            out[key] = child
             out.lines[key] = key_line(value, key) or out.line or 0
         return out
     if isinstance(value, list):

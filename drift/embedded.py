@@ -42,17 +42,20 @@ def install_faithful_models() -> None:
     with _install_lock:
         if _installed:
             return
-        from moto.core.responses import ActionResult
-        from moto.sagemaker import models as sm_models
-        from moto.sagemaker.exceptions import ValidationError
-        from moto.sagemaker.responses import SageMakerResponse
+        import importlib
+
+        # moto's classes are patched at run time: treat them as the untyped edge they are here.
+        action_result: Any = importlib.import_module("moto.core.responses").ActionResult
+        sm_models: Any = importlib.import_module("moto.sagemaker.models")
+        validation_error: Any = importlib.import_module("moto.sagemaker.exceptions").ValidationError
+        response_class: Any = importlib.import_module("moto.sagemaker.responses").SageMakerResponse
 
         def create_model(self: Any) -> Any:
             name = self._get_param("ModelName")
             backend = self.sagemaker_backend
             if name in backend._models:
                 arn = backend._models[name].arn
-                raise ValidationError(message=f'Cannot create already existing model "{arn}".')
+                raise validation_error(message=f'Cannot create already existing model "{arn}".')
             primary = self._get_param("PrimaryContainer")
             containers = self._get_param("Containers")
             model = backend.create_model(
@@ -71,7 +74,7 @@ def install_faithful_models() -> None:
                 "VpcConfig": self._get_param("VpcConfig") or None,
                 "EnableNetworkIsolation": bool(self._get_param("EnableNetworkIsolation") or False),
             }
-            return ActionResult(model.response_create)
+            return action_result(model.response_create)
 
         original_response = sm_models.Model.response_object
 
@@ -92,9 +95,9 @@ def install_faithful_models() -> None:
                 models = [m for m in models if contains in m.model_name]
             after, before = _time(self._get_param("CreationTimeAfter")), _time(self._get_param("CreationTimeBefore"))
             if after is not None:
-                models = [m for m in models if _time(m.creation_time) > after]
+                models = [m for m in models if (_time(m.creation_time) or 0.0) > after]
             if before is not None:
-                models = [m for m in models if _time(m.creation_time) < before]
+                models = [m for m in models if (_time(m.creation_time) or 0.0) < before]
             by_name = self._get_param("SortBy") == "Name"
             models.sort(key=(lambda m: m.model_name) if by_name else (lambda m: (_time(m.creation_time),
                                                                                m.model_name)),
@@ -106,10 +109,10 @@ def install_faithful_models() -> None:
                                                 "CreationTime": m.creation_time} for m in page]}
             if start + size < len(models):
                 body["NextToken"] = str(start + size)
-            return ActionResult(body)
+            return action_result(body)
 
-        SageMakerResponse.create_model = create_model
-        SageMakerResponse.list_models = list_models
+        response_class.create_model = create_model
+        response_class.list_models = list_models
         sm_models.Model.response_object = property(response_object)
         _installed = True
 
@@ -151,7 +154,7 @@ class LocalSageMaker:
         """Forget every resource (moto's own reset endpoint)."""
         import urllib.request
 
-        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310 - our loopback server
         with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - our own loopback server
             pass
 
@@ -161,3 +164,26 @@ class LocalSageMaker:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def create_model_request(spec: dict[str, Any]) -> dict[str, Any]:
+    """A desired entry as boto3 ``create_model`` keyword arguments (Tags as a list, env values as strings)."""
+    request: dict[str, Any] = _plain(spec)
+    tags = request.pop("Tags", None)
+    if isinstance(tags, dict):
+        request["Tags"] = [{"Key": str(k), "Value": str(v)} for k, v in tags.items()]
+    elif tags:
+        request["Tags"] = [{"Key": t["Key"], "Value": str(t["Value"])} for t in tags]
+    containers = [request.get("PrimaryContainer"), *(request.get("Containers") or [])]
+    for container in containers:
+        if isinstance(container, dict) and isinstance(container.get("Environment"), dict):
+            container["Environment"] = {k: str(v) for k, v in container["Environment"].items()}
+    return request
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

@@ -44,7 +44,7 @@ class LiveSummary:
     creation_time: str
 
 
-class ModelNotFound(Exception):
+class ModelNotFoundError(Exception):
     """DescribeModel says the model is gone (deleted between list and describe)."""
 
 
@@ -95,9 +95,10 @@ class CallCounter:
 def _boto_config(aws: AwsSettings, *, probe: bool) -> Any:
     from botocore.config import Config
 
+    retries: Any = {"mode": aws.retry_mode,
+                    "total_max_attempts": min(3, aws.max_attempts) if probe else aws.max_attempts}
     return Config(
-        retries={"mode": aws.retry_mode, "total_max_attempts": min(3, aws.max_attempts) if probe
-                 else aws.max_attempts},
+        retries=retries,
         connect_timeout=min(aws.connect_timeout, 5.0) if probe else aws.connect_timeout,
         read_timeout=min(aws.read_timeout, 10.0) if probe else aws.read_timeout,
         max_pool_connections=max(10, aws.concurrency + 4),
@@ -234,7 +235,7 @@ class TargetReader:
             code, message = _error_of(exc)
             if code in ("ValidationException", "ResourceNotFound", "ResourceNotFoundException") and any(
                     marker in message for marker in _NOT_FOUND_MARKERS):
-                raise ModelNotFound(message) from exc
+                raise ModelNotFoundError(message) from exc
             raise ModelReadError(code, message) from exc
         except (bex.NoCredentialsError, bex.PartialCredentialsError) as exc:
             raise ModelReadError("NoCredentials", _short(exc)) from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -19,7 +20,7 @@ LEVELS = ("debug", "info", "warning", "error")
 _QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer", "werkzeug", "moto", "apscheduler")
 
 
-def _scrub(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def _scrub(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> dict[str, Any]:
     return dict(scrub_value(event))
 
 

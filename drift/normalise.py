@@ -138,10 +138,11 @@ def fill_defaults(model: dict[str, Any]) -> dict[str, Any]:
     containers = [dict(c) for c in model.get("Containers", [])]
     for container in containers:
         container.setdefault("Mode", "SingleModel")
-        if isinstance(container.get("ImageConfig"), dict):
-            container["ImageConfig"] = {"RepositoryAccessMode": "Platform", **container["ImageConfig"]}
-        if isinstance(container.get("MultiModelConfig"), dict):
-            container["MultiModelConfig"] = {"ModelCacheSetting": "Enabled", **container["MultiModelConfig"]}
+        # An absent ImageConfig pulls from ECR (Platform) and an absent MultiModelConfig caches models:
+        # the defaults hold whether or not their parent structure was written.
+        container["ImageConfig"] = {"RepositoryAccessMode": "Platform", **(container.get("ImageConfig") or {})}
+        container["MultiModelConfig"] = {"ModelCacheSetting": "Enabled",
+                                         **(container.get("MultiModelConfig") or {})}
     if containers:
         model["Containers"] = containers
     if len(containers) > 1:

@@ -23,7 +23,7 @@ from drift.compare import canonical_desired, canonical_live, compare_canonical
 from drift.config import Config, Target
 from drift.desired import DesiredModel
 from drift.errors import AwsError
-from drift.live import LiveSummary, ModelNotFound, ModelReadError, TargetReader
+from drift.live import LiveSummary, ModelNotFoundError, ModelReadError, TargetReader
 from drift.normalise import tags_as_mapping
 from drift.report import ModelResult, Report, Severity, Status, fingerprint, model_to_dict
 from drift.state import NORMALISER_VERSION, ModelRow, Store
@@ -238,13 +238,14 @@ def _check_model(
     described = False
     try:
         if cached:
-            assert prior is not None and prior.live is not None
+            assert prior is not None
+            assert prior.live is not None
             live_form = prior.live
         else:
             live_form = canonical_live(reader.describe(desired.name), None)
             described = True
         tags = tags_as_mapping(reader.list_tags(summary.arn)) if desired.declares_tags else None
-    except ModelNotFound:
+    except ModelNotFoundError:
         result = _missing(desired, account, region, target, prior)
         return result, _row(result, prior, live_form=prior.live if prior else None, tags=None), described
     except ModelReadError as exc:

@@ -60,9 +60,8 @@ class _Walk:
                 self.error(line, path, f"expected an integer, got {type_name(value)}")
             else:
                 self.bounds(shape, value, path, line, "is", "")
-        elif kind in ("float", "double"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                self.error(line, path, f"expected a number, got {type_name(value)}")
+        elif kind in ("float", "double") and (isinstance(value, bool) or not isinstance(value, int | float)):
+            self.error(line, path, f"expected a number, got {type_name(value)}")
 
     def structure(self, shape: Any, value: Any, path: str, line: int | None) -> None:
         if not isinstance(value, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from drift.report import DiffType, Difference
+from drift.report import Difference, DiffType
 
 MAX_VALUE = 120
 
