@@ -137,6 +137,8 @@ def load_text(text: str) -> Any:
         raise YamlSyntaxError(f"YAML error: {exc}", None) from exc
     except RecursionError as exc:
         raise YamlSyntaxError("YAML nesting is too deep", None) from exc
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. an integer of more than 4300 digits
+        raise YamlSyntaxError(f"unreadable value: {str(exc)[:200]}", None) from exc
     if len(documents) > 1:
         raise YamlSyntaxError("expected one YAML document, found several", None)
     data = documents[0] if documents else None

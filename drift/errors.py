@@ -20,7 +20,17 @@ not an exception at all: it becomes an ``ERROR`` result in the report.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+
+def printable(text: str) -> str:
+    """Escape control, format (bidi) and line-separator characters so one finding stays one honest line."""
+    if text.isprintable() and not any(unicodedata.category(c) == "Cf" for c in text):
+        return text
+    return "".join(
+        c if c.isprintable() and unicodedata.category(c) != "Cf" else f"\\u{ord(c):04x}" for c in text
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +51,7 @@ class Finding:
         if self.path:
             parts.append(self.path)
         parts.append(self.message)
-        return ": ".join(parts)
+        return ": ".join(printable(p) for p in parts)
 
 
 class DriftError(Exception):

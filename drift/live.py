@@ -84,7 +84,8 @@ class CallCounter:
         self.throttled = 0
 
     def hook(self, **kwargs: Any) -> None:
-        parsed = kwargs.get("parsed") or {}
+        """``response-received``: once per HTTP attempt, retries included."""
+        parsed = kwargs.get("parsed_response") or {}
         code = (parsed.get("Error") or {}).get("Code")
         with self.lock:
             self.calls += 1
@@ -135,9 +136,13 @@ class TargetReader:
     def _new_client(self, session: Any, service: str, *, probe: bool = False) -> Any:
         client = session.client(service, region_name=self.region, endpoint_url=self.target.endpoint_url,
                                 config=_boto_config(self.aws, probe=probe))
-        client.meta.events.register("after-call.*", self.counter.hook)
-        client.meta.events.register("before-call.*", lambda **_: self.limiter.wait())
+        client.meta.events.register("response-received.*", self.counter.hook)
+        client.meta.events.register("before-send.*", self._before_send)
         return client
+
+    def _before_send(self, **_: Any) -> None:
+        """Every HTTP attempt, retries included, waits for the rate limit (returning None sends it)."""
+        self.limiter.wait()
 
     def connect(self) -> str:
         """Open the session (assuming the target's role) and return the account id."""

@@ -1,0 +1,1 @@
+"""Test utilities shipped with sagemaker-drift (like structlog.testing): used by our tests and bench/."""
