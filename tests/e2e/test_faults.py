@@ -186,5 +186,6 @@ def test_locked_state_is_a_clear_error(world: World, tmp_path: Path) -> None:
         holder.execute("ROLLBACK")
         holder.close()
     assert 1 == result.returncode
-    assert "state database" in result.stderr and "locked" in result.stderr
+    assert "state database" in result.stderr
+    assert "locked" in result.stderr
     assert "Traceback" not in result.stderr
