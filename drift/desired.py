@@ -12,7 +12,7 @@ import glob
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,13 +97,18 @@ def load_desired(
     *,
     base_dir: str | None = None,
     targets: tuple[str, ...] = ("default",),
+    environ: Mapping[str, str] | None = None,
 ) -> list[DesiredModel]:
-    """Load and validate every desired model; raise DesiredStateError listing every problem."""
+    """Load and validate every desired model; raise DesiredStateError listing every problem.
+
+    ``environ`` is where ``!env NAME`` values come from (default: the process environment).
+    """
+    env = os.environ if environ is None else environ
     files, findings = expand_patterns(patterns, base_dir)
     models: list[DesiredModel] = []
     seen: dict[tuple[str | None, str], DesiredModel] = {}
     for file in files:
-        for model in _load_file(file, targets, findings):
+        for model in _load_file(file, targets, findings, env):
             key = (model.target, model.name)
             if key in seen:
                 first = seen[key]
@@ -118,7 +123,8 @@ def load_desired(
     return models
 
 
-def _load_file(file: str, targets: tuple[str, ...], findings: list[Finding]) -> list[DesiredModel]:
+def _load_file(file: str, targets: tuple[str, ...], findings: list[Finding], env: Mapping[str, str]) -> list[
+        DesiredModel]:
     try:
         doc = load_file(file)
     except YamlSyntaxError as exc:
@@ -163,7 +169,7 @@ def _load_file(file: str, targets: tuple[str, ...], findings: list[Finding]) -> 
         name = entry.get("ModelName")
         label = name if isinstance(name, str) else f"models[{i}]"
         before = len(findings)
-        spec = _resolve(entry, file, label, "", findings)
+        spec = _resolve(entry, file, label, "", findings, env)
         if len(findings) == before:
             validate_entry(spec, file, label, findings)
         if len(findings) == before and isinstance(name, str):
@@ -172,15 +178,15 @@ def _load_file(file: str, targets: tuple[str, ...], findings: list[Finding]) -> 
     return result
 
 
-def _resolve(value: Any, file: str, model: str, path: str, findings: list[Finding]) -> Any:
+def _resolve(value: Any, file: str, model: str, path: str, findings: list[Finding], env: Mapping[str, str]) -> Any:
     """Drop nulls and empties (absent everywhere) and read ``!env NAME`` values from the environment."""
     if isinstance(value, EnvRef):
         name = str(value)
-        if name not in os.environ:
+        if name not in env:
             findings.append(Finding(file, value.line, f"environment variable {name} is not set (used as !env)",
                                     model=model, path=path))
             return ""
-        resolved = os.environ[name]
+        resolved = env[name]
         if redact.is_secret_key(name) or redact.is_secret_key(path):
             redact.register(resolved)
         return resolved
@@ -188,7 +194,7 @@ def _resolve(value: Any, file: str, model: str, path: str, findings: list[Findin
         out = MarkedDict()
         out.line = getattr(value, "line", None)
         for key, item in value.items():
-            child = _resolve(item, file, model, f"{path}.{key}" if path else str(key), findings)
+            child = _resolve(item, file, model, f"{path}.{key}" if path else str(key), findings, env)
             # Empty and absent are the same, validation included; only an empty Tags means something
             # ("this model carries no tags").
             if child is None or (child in ({}, []) and not (path == "" and key == "Tags")):
@@ -200,7 +206,7 @@ def _resolve(value: Any, file: str, model: str, path: str, findings: list[Findin
         items = MarkedList()
         items.line = getattr(value, "line", None)
         for i, item in enumerate(value):
-            items.append(_resolve(item, file, model, f"{path}[{i}]", findings))
+            items.append(_resolve(item, file, model, f"{path}[{i}]", findings, env))
             items.lines.append(key_line(value, i) or items.line or 0)
         return items
     return value
