@@ -183,9 +183,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_daemon(args: argparse.Namespace) -> int:
+    from drift.commands import load_models
     from drift.daemon import run_daemon
+    from drift.desired import DesiredModel
 
-    return run_daemon(args, load_settings)
+    def load() -> tuple[Config, list[DesiredModel]]:
+        config = _with_concurrency(load_settings(args), args)
+        return config, load_models(config)
+
+    return run_daemon(load, args.listen)
 
 
 def _cmd_import(args: argparse.Namespace) -> int:

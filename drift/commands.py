@@ -43,17 +43,23 @@ def check(config: Config, *, fmt: str | None, output: str | None, full: bool, no
     from drift.render import render
 
     models = load_models(config)
+    if notify and not config.state_path:
+        raise DriftError(f"{config.path}: --notify needs state.path: the outbox and what was already "
+                         "notified live in the state database")
+    if notify and not config.notify:
+        raise DriftError(f"{config.path}: --notify given but no notify: channels are configured")
     store = open_store(config)
     run_id = run_id or new_run_id(utc_now())
     log = get_logger(run_id=run_id)
     log.info("drift.run.started", models=len(models), targets=len(config.aws.targets), full=full)
     progress = TerminalProgress("checking")
     try:
-        result = run_pass(config, models, store=store, full=full, progress=progress, log=log, run_id=run_id)
-        if notify:
-            from drift.notify.dispatch import notify_after_pass
+        result = run_pass(config, models, store=store, full=full, progress=progress, log=log, run_id=run_id,
+                          channels=config.notify if notify else ())
+        if notify and store:
+            from drift.notify.outbox import deliver_pending
 
-            notify_after_pass(config, store, result.report, log)
+            deliver_pending(store, config.notify, log, utc_now())
     finally:
         progress.close()
         if store:

@@ -7,6 +7,7 @@ operator's afternoon.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -418,7 +419,8 @@ def _read_notify(items: Any, file: str, findings: list[Finding]) -> tuple[Channe
         redact.register(secret)
         if kind == "slack":
             redact.register(url)  # an incoming-webhook URL is itself a credential
-        name = r.get("name", str) or f"{kind}-{i}"
+        # A default name derived from the URL survives reordering of notify: (the outbox is keyed by it).
+        name = r.get("name", str) or f"{kind}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
         channels.append(Channel(type=kind, url=url, name=name, secret=secret or None,
                                 remind_after=r.duration("remind_after", None),
                                 timeout=r.duration("timeout", 10.0) or 10.0,

@@ -96,7 +96,7 @@ def to_entry(raw: dict[str, Any], tags: list[dict[str, str]] | None) -> dict[str
 
 def _secret_slots(models: list[ImportedModel]) -> list[tuple[ImportedModel, dict[str, Any], str, str]]:
     """(model, environment mapping, key, container path) for every secret-looking Environment value."""
-    slots = []
+    slots: list[tuple[ImportedModel, dict[str, Any], str, str]] = []
     for model in models:
         entry = model.entry
         containers = [("PrimaryContainer", entry["PrimaryContainer"])] if entry.get("PrimaryContainer") else [

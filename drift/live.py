@@ -83,6 +83,11 @@ class CallCounter:
         self.calls = 0
         self.throttled = 0
 
+    def reset(self) -> None:
+        with self.lock:
+            self.calls = 0
+            self.throttled = 0
+
     def hook(self, **kwargs: Any) -> None:
         """``response-received``: once per HTTP attempt, retries included."""
         parsed = kwargs.get("parsed_response") or {}
@@ -120,6 +125,7 @@ class TargetReader:
         self._session: Any = None
         self._client: Any = None
         self.account_id: str | None = None
+        self.connected_at = 0.0
 
     # -- set-up -------------------------------------------------------------------------------------
     def _base_session(self) -> Any:
@@ -144,6 +150,15 @@ class TargetReader:
         """Every HTTP attempt, retries included, waits for the rate limit (returning None sends it)."""
         self.limiter.wait()
 
+    #: Re-open sessions this often, well inside the hour that assumed-role credentials last.
+    RECONNECT_AFTER = 45 * 60
+
+    def ensure_connected(self) -> str:
+        """The account id, connecting first when never connected or when credentials may be getting old."""
+        if self.account_id is None or time.monotonic() - self.connected_at > self.RECONNECT_AFTER:
+            return self.connect()
+        return self.account_id
+
     def connect(self) -> str:
         """Open the session (assuming the target's role) and return the account id."""
         session = self._base_session()
@@ -166,8 +181,9 @@ class TargetReader:
             if isinstance(exc, EndpointError | CredentialsError):
                 raise
             identity = self._call(self._new_client(session, "sts").get_caller_identity)
-        self.account_id = str(identity["Account"])
         self._client = self._new_client(session, "sagemaker")
+        self.account_id = str(identity["Account"])
+        self.connected_at = time.monotonic()
         return self.account_id
 
     # -- reads --------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import structlog
 from drift.redact import scrub_value
 
 LEVELS = ("debug", "info", "warning", "error")
-_QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer", "werkzeug", "moto", "apscheduler")
+_QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer", "werkzeug", "moto")
 
 
 def _scrub(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> dict[str, Any]:
@@ -59,6 +59,8 @@ def configure(log_format: str | None = None, level: str = "info") -> None:
     root.setLevel(logging.WARNING)
     for name in _QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances reached" is by design: passes never overlap.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
 def get_logger(**bind: Any) -> Any:

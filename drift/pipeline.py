@@ -93,8 +93,16 @@ def run_pass(
     progress: Progress | None = None,
     log: Any = None,
     run_id: str | None = None,
+    channels: tuple[Any, ...] = (),
+    readers: dict[tuple[str, str], TargetReader] | None = None,
 ) -> PassResult:
-    """One pass over every target and region; saves state (when kept) and returns the Report."""
+    """One pass over every target and region; saves state (when kept) and returns the Report.
+
+    ``readers`` lets a long-running caller keep AWS sessions and connection pools between passes.
+
+    With ``channels``, notifications for changes of drift are queued in the outbox in the same
+    transaction that records the pass, so a crash can lose neither the verdict nor the alert.
+    """
     started = utc_now()
     run_id = run_id or new_run_id(started)
     previous = store.model_rows() if store else {}
@@ -104,7 +112,12 @@ def run_pass(
     def one(unit: tuple[Target, str]) -> UnitOutcome:
         target, region = unit
         mine = [d for d in desired if d.target in (None, target.name)]
-        return _check_unit(config, target, region, mine, previous, full=full, counter=counter, log=log)
+        reader = readers.get((target.name, region)) if readers is not None else None
+        if reader is None:
+            reader = TargetReader(target, region, config.aws)
+            if readers is not None:
+                readers[(target.name, region)] = reader
+        return _check_unit(config, reader, mine, previous, full=full, counter=counter, log=log)
 
     if len(units) == 1:
         outcomes = [one(units[0])]
@@ -118,7 +131,16 @@ def run_pass(
     errors = tuple(o.error for o in outcomes if o.error)
     report = Report(run_id=run_id, started_at=started, finished_at=utc_now(), models=results, errors=errors)
     if store:
-        save_pass(store, report, outcomes, previous)
+        extra = None
+        if channels:
+            from drift.notify.dispatch import queue_notifications
+
+            scopes = {(o.account, o.region) for o in outcomes if o.error is None and o.account}
+
+            def extra(conn: Any) -> None:
+                queue_notifications(conn, channels, report, scopes)
+
+        save_pass(store, report, outcomes, previous, extra)
     return PassResult(report=report, outcomes=tuple(outcomes))
 
 
@@ -141,8 +163,7 @@ def save_pass(store: Store, report: Report, outcomes: list[UnitOutcome],
 
 def _check_unit(
     config: Config,
-    target: Target,
-    region: str,
+    reader: TargetReader,
     declared: list[DesiredModel],
     previous: dict[tuple[str, str, str], ModelRow],
     *,
@@ -150,10 +171,11 @@ def _check_unit(
     counter: _Counter,
     log: Any,
 ) -> UnitOutcome:
+    target, region = reader.target, reader.region
     outcome = UnitOutcome(region=region)
-    reader = TargetReader(target, region, config.aws)
+    reader.counter.reset()
     try:
-        account = reader.connect()
+        account = reader.ensure_connected()
         outcome.account = account
         prefix = config.name_prefix
         server_filter = prefix if prefix and all(d.name.startswith(prefix) for d in declared) else ""
