@@ -116,12 +116,12 @@ def run_demo(*, config_path: str, fmt: str | None) -> int:
         raise DriftError(f"{config_path} not found: drift demo uses the example models in config/; run it from "
                          "the repository root or pass --config PATH")
     _isolate_from_aws()
+    import boto3
+
     from drift.embedded import LocalSageMaker, create_model_request
     from drift.pipeline import run_pass
     from drift.render import render
     from drift.state import Store
-
-    import boto3
 
     server = LocalSageMaker()
     url = server.start()

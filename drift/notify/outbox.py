@@ -71,8 +71,8 @@ def deliver_pending(store: Store, channels: tuple[Channel, ...], log: Any, now: 
         for entry in pending(store, channel.name):
             result = post(channel, entry.body, entry.delivery_id, backoff=backoff)
             _record(store, entry, result, now)
-            event = dict(channel=channel.name, type=channel.type, delivery=entry.delivery_id, kind=entry.kind,
-                         status=result.status, attempt=entry.attempts + result.attempts)
+            event = {"channel": channel.name, "type": channel.type, "delivery": entry.delivery_id,
+                     "kind": entry.kind, "status": result.status, "attempt": entry.attempts + result.attempts}
             if result.ok:
                 sent += 1
                 log.info("drift.notify.sent", **event)

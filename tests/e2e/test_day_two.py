@@ -57,7 +57,8 @@ def test_import_then_check_round_trip(world: World, tmp_path: Path) -> None:
     assert len(models) == len(list(out.glob("*.yaml")))
     written = "".join(p.read_text() for p in out.glob("*.yaml"))
     for secret in FIXTURE_ENV.values():
-        assert secret not in written and secret not in result.stderr
+        assert secret not in written
+        assert secret not in result.stderr
     assert "!env WANDB_API_KEY" in written
     variables = printed_variables(result.stderr, {m.name: m.spec for m in models})
     assert FIXTURE_ENV["WANDB_API_KEY"] == variables["WANDB_API_KEY"]
