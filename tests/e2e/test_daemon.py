@@ -236,3 +236,35 @@ def test_bad_config_at_start_exits_1(tmp_path: Path) -> None:
                             stdin=subprocess.DEVNULL)
     assert 1 == result.returncode
     assert f"{tmp_path}/drift.yaml:1: aws.regoin: unknown key (did you mean region?)" in result.stderr
+
+
+def test_check_notify_sends_once_then_resolves(world: World, tmp_path: Path, receiver: Receiver) -> None:
+    """`drift check --notify` behaves like one daemon pass: alert once, stay quiet, then "back in sync"."""
+    from tests.helpers import run_drift
+
+    for spec in MODELS:
+        world.create(spec)
+    world.recreate({**MODELS[0], "PrimaryContainer": {"Image": "other:9"}})
+    config = daemon_config(tmp_path, world, receiver)
+    env = clean_env(SOME_VAR=SECRET)
+    assert 2 == run_drift("check", "--config", str(config), "--notify", env=env).returncode
+    assert 2 == run_drift("check", "--config", str(config), "--notify", env=env).returncode
+    world.recreate(MODELS[0])
+    assert 0 == run_drift("check", "--config", str(config), "--notify", env=env).returncode
+    assert [{"svc-0": "MODIFIED"}, {"svc-0": "IN_SYNC"}] == [statuses(r) for r in receiver.delivered()]
+    assert all(signed(r) for r in receiver.delivered())
+
+
+def test_check_notify_needs_state(world: World, tmp_path: Path, receiver: Receiver) -> None:
+    """--notify without state.path is a clear error: the outbox lives in the state database."""
+    from tests.helpers import run_drift
+
+    import yaml
+
+    config = daemon_config(tmp_path, world, receiver)
+    doc = yaml.safe_load(config.read_text())
+    del doc["state"]
+    config.write_text(yaml.safe_dump(doc))
+    result = run_drift("check", "--config", str(config), "--notify", env=clean_env(SOME_VAR=SECRET))
+    assert 1 == result.returncode
+    assert "--notify needs state.path" in result.stderr
