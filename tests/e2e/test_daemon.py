@@ -257,9 +257,9 @@ def test_check_notify_sends_once_then_resolves(world: World, tmp_path: Path, rec
 
 def test_check_notify_needs_state(world: World, tmp_path: Path, receiver: Receiver) -> None:
     """--notify without state.path is a clear error: the outbox lives in the state database."""
-    from tests.helpers import run_drift
-
     import yaml
+
+    from tests.helpers import run_drift
 
     config = daemon_config(tmp_path, world, receiver)
     doc = yaml.safe_load(config.read_text())
