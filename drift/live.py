@@ -10,6 +10,7 @@ is retried with the full policy.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -124,6 +125,8 @@ class TargetReader:
         self.counter = CallCounter()
         self._session: Any = None
         self._client: Any = None
+        self._probe: Any = None
+        self._probe_sts: Any = None
         self.account_id: str | None = None
         self.connected_at = 0.0
 
@@ -132,8 +135,11 @@ class TargetReader:
         import boto3
         import botocore.exceptions as bex
 
+        from drift._botocore import new_session
+
         try:
-            return boto3.Session(profile_name=self.target.profile, region_name=self.region)
+            return boto3.Session(botocore_session=new_session(), profile_name=self.target.profile,
+                                 region_name=self.region)
         except bex.ProfileNotFound as exc:
             raise CredentialsError(
                 f"AWS profile {self.target.profile!r} not found in ~/.aws/config or ~/.aws/credentials",
@@ -153,14 +159,10 @@ class TargetReader:
     #: Re-open sessions this often, well inside the hour that assumed-role credentials last.
     RECONNECT_AFTER = 45 * 60
 
-    def ensure_connected(self) -> str:
-        """The account id, connecting first when never connected or when credentials may be getting old."""
-        if self.account_id is None or time.monotonic() - self.connected_at > self.RECONNECT_AFTER:
-            return self.connect()
-        return self.account_id
-
-    def connect(self) -> str:
-        """Open the session (assuming the target's role) and return the account id."""
+    def open(self) -> None:
+        """Session and clients, assuming the target's role first; no call unless a role is assumed."""
+        if self._client is not None and time.monotonic() - self.connected_at <= self.RECONNECT_AFTER:
+            return
         session = self._base_session()
         if self.target.role_arn:
             sts = self._new_client(session, "sts")
@@ -170,42 +172,88 @@ class TargetReader:
             creds = self._call(lambda: sts.assume_role(**params))["Credentials"]
             import boto3
 
-            session = boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+            from drift._botocore import new_session
+
+            session = boto3.Session(botocore_session=new_session(), aws_access_key_id=creds["AccessKeyId"],
                                     aws_secret_access_key=creds["SecretAccessKey"],
                                     aws_session_token=creds["SessionToken"], region_name=self.region)
         self._session = session
-        probe = self._new_client(session, "sts", probe=True)
-        try:
-            identity = self._call(probe.get_caller_identity)
-        except AwsError as exc:
-            if isinstance(exc, EndpointError | CredentialsError):
-                raise
-            identity = self._call(self._new_client(session, "sts").get_caller_identity)
+        self._probe_sts = self._new_client(session, "sts", probe=True)
+        self._probe = self._new_client(session, "sagemaker", probe=True)
         self._client = self._new_client(session, "sagemaker")
-        self.account_id = str(identity["Account"])
+        self.account_id = None
         self.connected_at = time.monotonic()
+
+    def identify(self) -> str:
+        """The account id (sts:GetCallerIdentity), read once per session."""
+        if self.account_id is None:
+            try:
+                identity = self._call(self._probe_sts.get_caller_identity)
+            except AwsError as exc:
+                if isinstance(exc, EndpointError | CredentialsError):
+                    raise
+                identity = self._call(self._new_client(self._session, "sts").get_caller_identity)
+            self.account_id = str(identity["Account"])
         return self.account_id
+
+    def ensure_connected(self) -> str:
+        self.open()
+        return self.identify()
+
+    def connect(self) -> str:
+        """A new session (assuming the target's role) and the account id."""
+        self._client = None
+        return self.ensure_connected()
 
     # -- reads --------------------------------------------------------------------------------------
     def list_models(self, name_contains: str = "") -> list[LiveSummary]:
-        params: dict[str, Any] = {"PaginationConfig": {"PageSize": 100}}
+        """Every model, in full pages of 100. The first page goes through the probe client, so an
+        endpoint that does not answer fails in seconds; anything that answers gets the full retry policy."""
+        params: dict[str, Any] = {"MaxResults": 100}
         if name_contains:
             params["NameContains"] = name_contains
-        out = []
-
-        def read_all() -> None:
-            for page in self._client.get_paginator("list_models").paginate(**params):
-                for item in page.get("Models", []):
-                    out.append(LiveSummary(name=item["ModelName"], arn=item.get("ModelArn", ""),
-                                           creation_time=_iso(item.get("CreationTime"))))
-
-        self._call(read_all, what="ListModels")
-        return out
+        out: list[LiveSummary] = []
+        token: str | None = None
+        first = True
+        while True:
+            request = {**params, **({"NextToken": token} if token else {})}
+            if first:
+                try:
+                    page = self._call(functools.partial(self._probe.list_models, **request), what="ListModels")
+                except AwsError as exc:
+                    if isinstance(exc, EndpointError | CredentialsError):
+                        raise
+                    page = self._call(functools.partial(self._client.list_models, **request), what="ListModels")
+                first = False
+            else:
+                page = self._call(functools.partial(self._client.list_models, **request), what="ListModels")
+            for item in page.get("Models", []):
+                out.append(LiveSummary(name=item["ModelName"], arn=item.get("ModelArn", ""),
+                                       creation_time=_iso(item.get("CreationTime"))))
+            token = page.get("NextToken")
+            if not token:
+                return out
 
     def describe(self, name: str) -> dict[str, Any]:
         response = self._model_call(lambda: self._client.describe_model(ModelName=name))
         response.pop("ResponseMetadata", None)
         return dict(response)
+
+    def bulk_tags(self) -> dict[str, list[dict[str, str]]] | None:
+        """Tags of every model in one paginated GetResources (100 a page), or None when that API is
+        denied or failing, so the caller falls back to one ListTags per model."""
+        import botocore.exceptions as bex
+
+        client = self._new_client(self._session, "resourcegroupstaggingapi")
+        out: dict[str, list[dict[str, str]]] = {}
+        try:
+            paginator = client.get_paginator("get_resources")
+            for page in paginator.paginate(ResourceTypeFilters=["sagemaker:model"], ResourcesPerPage=100):
+                for item in page.get("ResourceTagMappingList", []):
+                    out[item["ResourceARN"]] = list(item.get("Tags", []))
+        except (bex.ClientError, bex.BotoCoreError):
+            return None
+        return out
 
     def list_tags(self, arn: str) -> list[dict[str, str]]:
         tags: list[dict[str, str]] = []

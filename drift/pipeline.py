@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -105,7 +105,11 @@ def run_pass(
     """
     started = utc_now()
     run_id = run_id or new_run_id(started)
-    previous = store.model_rows() if store else {}
+    loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drift-state")
+    # The state is read while the first AWS calls are in flight; units wait for it only when they need it.
+    previous_future: Future[dict[tuple[str, str, str], ModelRow]] = loader.submit(
+        store.model_rows if store else dict)
+    loader.shutdown(wait=False)
     units = [(t, r) for t in config.aws.targets for r in t.regions]
     counter = _Counter(total=len(desired) * len(units), progress=progress)
 
@@ -117,7 +121,7 @@ def run_pass(
             reader = TargetReader(target, region, config.aws)
             if readers is not None:
                 readers[(target.name, region)] = reader
-        return _check_unit(config, reader, mine, previous, full=full, counter=counter, log=log)
+        return _check_unit(config, reader, mine, previous_future, full=full, counter=counter, log=log)
 
     if len(units) == 1:
         outcomes = [one(units[0])]
@@ -125,6 +129,7 @@ def run_pass(
         with ThreadPoolExecutor(max_workers=min(8, len(units)), thread_name_prefix="drift-target") as pool:
             outcomes = list(pool.map(one, units))
 
+    previous = previous_future.result()
     results = tuple(r for o in outcomes for r in o.results)
     for result in results:
         _log_model(log, result)
@@ -165,7 +170,7 @@ def _check_unit(
     config: Config,
     reader: TargetReader,
     declared: list[DesiredModel],
-    previous: dict[tuple[str, str, str], ModelRow],
+    previous_future: Future[dict[tuple[str, str, str], ModelRow]],
     *,
     full: bool,
     counter: _Counter,
@@ -174,15 +179,28 @@ def _check_unit(
     target, region = reader.target, reader.region
     outcome = UnitOutcome(region=region)
     reader.counter.reset()
+    prefix = config.name_prefix
+    server_filter = prefix if prefix and all(d.name.startswith(prefix) for d in declared) else ""
+    bulk: Future[dict[str, list[dict[str, str]]] | None] | None = None
     try:
-        account = reader.ensure_connected()
-        outcome.account = account
-        prefix = config.name_prefix
-        server_filter = prefix if prefix and all(d.name.startswith(prefix) for d in declared) else ""
-        listed = reader.list_models(server_filter)
+        reader.open()
+        # Identity, listing and bulk tags are independent: overlap their round trips.
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="drift-list") as pool:
+            identity = pool.submit(reader.identify)
+            listing = pool.submit(reader.list_models, server_filter)
+            if _bulk_tags_pay_off(declared):
+                bulk = pool.submit(reader.bulk_tags)
+            try:
+                account = identity.result()
+            finally:
+                listed_or_error = _settle(listing)
+            outcome.account = account
+            if isinstance(listed_or_error, AwsError):
+                raise listed_or_error
+            listed = listed_or_error
     except AwsError as exc:
         outcome.error = str(exc)
-        account = outcome.account or _known_account(previous, region) or "unknown"
+        account = outcome.account or _known_account(previous_future.result(), region) or "unknown"
         outcome.results = [
             ModelResult(name=d.name, account=account, region=region, status=Status.ERROR,
                         error=f"{exc.code or 'Error'}: listing failed: {exc}", target=target.name)
@@ -193,6 +211,7 @@ def _check_unit(
         _count_calls(outcome, reader)
         return outcome
 
+    previous = previous_future.result()
     live = {s.name: s for s in listed}
     names = {d.name for d in declared}
     jobs: list[tuple[DesiredModel, LiveSummary]] = []
@@ -204,7 +223,7 @@ def _check_unit(
             prior = previous.get(key)
             result = _missing(d, account, region, target, prior)
             outcome.results.append(result)
-            outcome.rows.append(_row(result, prior, live_form=prior.live if prior else None, tags=None))
+            _keep(outcome, _row(result, prior, live_form=prior.live if prior else None, tags=None))
             counter.tick()
         else:
             jobs.append((d, summary))
@@ -219,24 +238,34 @@ def _check_unit(
                                  severity=Severity.WARNING, recreated=_recreated(prior, summary),
                                  target=target.name, arn=summary.arn, creation_time=summary.creation_time)
             outcome.results.append(result)
-            outcome.rows.append(_row(result, prior, live_form=None, tags=None))
+            _keep(outcome, _row(result, prior, live_form=None, tags=None))
+
+    tags_for = _tag_source(reader, bulk.result() if bulk else None)
 
     def check(job: tuple[DesiredModel, LiveSummary]) -> tuple[ModelResult, ModelRow | None, bool]:
         d, summary = job
         prior = previous.get((account, region, d.name))
         try:
-            return _check_model(config, reader, d, summary, account, region, target, prior, full=full)
+            return _check_model(config, reader, d, summary, account, region, target, prior, full=full,
+                                tags_for=tags_for)
         finally:
             counter.tick()
 
-    workers = max(1, min(config.aws.concurrency, len(jobs)))
-    if jobs:
+    # Models whose cached live form stands and whose tags are already known need no AWS call: decide them
+    # here; the thread pool is for the ones that call AWS.
+    local = [j for j in jobs if _cache_hit(previous.get((account, region, j[0].name)), j[1], full)
+             and (bulk is not None or not j[0].declares_tags)]
+    remote = [j for j in jobs if not any(j is k for k in local)]
+    finished = [check(job) for job in local]
+    if remote:
+        workers = max(1, min(config.aws.concurrency, len(remote)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drift-describe") as pool:
-            for result, row, described in pool.map(check, jobs):
-                outcome.results.append(result)
-                outcome.described += described
-                if row is not None:
-                    outcome.rows.append(row)
+            finished.extend(pool.map(check, remote))
+    for result, row, described in finished:
+        outcome.results.append(result)
+        outcome.described += described
+        if row is not None:
+            outcome.rows.append(row)
     _count_calls(outcome, reader)
     return outcome
 
@@ -252,11 +281,9 @@ def _check_model(
     prior: ModelRow | None,
     *,
     full: bool,
+    tags_for: Callable[[str], list[dict[str, str]]],
 ) -> tuple[ModelResult, ModelRow | None, bool]:
-    cached = (
-        not full and prior is not None and prior.live is not None and prior.arn == summary.arn
-        and prior.creation_time == summary.creation_time and prior.normaliser == NORMALISER_VERSION
-    )
+    cached = _cache_hit(prior, summary, full)
     described = False
     try:
         if cached:
@@ -266,7 +293,7 @@ def _check_model(
         else:
             live_form = canonical_live(reader.describe(desired.name), None)
             described = True
-        tags = tags_as_mapping(reader.list_tags(summary.arn)) if desired.declares_tags else None
+        tags = tags_as_mapping(tags_for(summary.arn)) if desired.declares_tags else None
     except ModelNotFoundError:
         result = _missing(desired, account, region, target, prior)
         return result, _row(result, prior, live_form=prior.live if prior else None, tags=None), described
@@ -288,6 +315,41 @@ def _check_model(
     return result, _row(result, prior, live_form=live_form, tags=tags), described
 
 
+def _bulk_tags_pay_off(declared: list[DesiredModel]) -> bool:
+    """Tags change in place, so they are read every pass: in bulk (GetResources, 100 models a page) when
+    that costs fewer calls than one ListTags per model that declares Tags."""
+    wanted = sum(1 for d in declared if d.declares_tags)
+    return wanted > max(1, -(-len(declared) // 100))
+
+
+def _tag_source(reader: TargetReader, bulk: dict[str, list[dict[str, str]]] | None) -> Callable[
+        [str], list[dict[str, str]]]:
+    """Bulk tags when they were read (GetResources lists only tagged resources), else one ListTags each."""
+    if bulk is not None:
+        return lambda arn: bulk.get(arn, [])
+    return reader.list_tags
+
+
+def _settle(future: Future[list[LiveSummary]]) -> list[LiveSummary] | AwsError:
+    try:
+        return future.result()
+    except AwsError as exc:
+        return exc
+
+
+def _keep(outcome: UnitOutcome, row: ModelRow | None) -> None:
+    if row is not None:
+        outcome.rows.append(row)
+
+
+def _cache_hit(prior: ModelRow | None, summary: LiveSummary, full: bool) -> bool:
+    """A model is immutable: same ARN and CreationTime as when we described it means the same content."""
+    return (
+        not full and prior is not None and prior.live is not None and prior.arn == summary.arn
+        and prior.creation_time == summary.creation_time and prior.normaliser == NORMALISER_VERSION
+    )
+
+
 def _missing(d: DesiredModel, account: str, region: str, target: Target, prior: ModelRow | None) -> ModelResult:
     return ModelResult(name=d.name, account=account, region=region, status=Status.MISSING,
                        severity=Severity.CRITICAL, target=target.name,
@@ -302,13 +364,15 @@ def _recreated(prior: ModelRow | None, summary: LiveSummary) -> bool:
 
 
 def _row(result: ModelResult, prior: ModelRow | None, *, live_form: dict[str, Any] | None,
-         tags: dict[str, str] | None) -> ModelRow:
-    return ModelRow(
+         tags: dict[str, str] | None) -> ModelRow | None:
+    """The state row for a result, or None when the stored row already says exactly this."""
+    row = ModelRow(
         account=result.account, region=result.region, name=result.name,
         arn=result.arn, creation_time=result.creation_time,
         live=live_form, tags=tags, normaliser=NORMALISER_VERSION if live_form is not None else None,
         result=model_to_dict(result), fingerprint=fingerprint(result),
     )
+    return None if row == prior else row
 
 
 def _known_account(previous: dict[tuple[str, str, str], ModelRow], region: str) -> str | None:

@@ -22,9 +22,9 @@ from drift.errors import Finding
 @functools.cache
 def create_model_shape() -> Any:
     """The CreateModel input shape; loaded once, since botocore parses a large JSON file for it."""
-    import botocore.session
+    from drift._botocore import new_session
 
-    model = botocore.session.get_session().get_service_model("sagemaker")
+    model = new_session().get_service_model("sagemaker")
     return model.operation_model("CreateModel").input_shape
 
 

