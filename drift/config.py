@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,6 +211,18 @@ class _Reader:
         return key_line(self.m, key)
 
 
+def _entries(items: Any, file: str, name: str, allowed: tuple[str, ...], findings: list[Finding],
+             expected: str = "expected a mapping") -> Iterator[tuple[int, str, _Reader]]:
+    """Each mapping of a list section (targets, rules, channels), keys checked; non-mappings reported."""
+    for i, item in enumerate(items):
+        prefix = f"{name}[{i}]"
+        if not isinstance(item, dict):
+            findings.append(Finding(file, key_line(items, i), expected, path=prefix))
+            continue
+        check_keys(item, allowed, file, prefix, findings)
+        yield i, prefix, _Reader(item, file, prefix + ".", findings)
+
+
 def kind_name(kind: type | tuple[type, ...]) -> str:
     names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
              dict: "a mapping", list: "a list"}
@@ -294,13 +307,7 @@ def _read_aws(
     default_profile = profile or r.get("profile", str)
     targets: list[Target] = []
     raw_targets = r.get("targets", list, [])
-    for i, item in enumerate(raw_targets):
-        prefix = f"aws.targets[{i}]"
-        if not isinstance(item, dict):
-            findings.append(Finding(file, key_line(raw_targets, i), "expected a mapping", path=prefix))
-            continue
-        check_keys(item, _TARGET, file, prefix, findings)
-        t = _Reader(item, file, prefix + ".", findings)
+    for i, prefix, t in _entries(raw_targets, file, "aws.targets", _TARGET, findings):
         name = t.get("name", str)
         if not name:
             findings.append(Finding(file, key_line(raw_targets, i), "a target needs a name", path=prefix))
@@ -358,13 +365,8 @@ def _read_aws(
 def _read_rules(items: Any, file: str, name: str, findings: list[Finding], *, with_level: bool) -> tuple[
         PathRule, ...]:
     rules = []
-    for i, item in enumerate(items):
-        prefix = f"{name}[{i}]"
-        if not isinstance(item, dict):
-            findings.append(Finding(file, key_line(items, i), "expected a mapping with models/paths", path=prefix))
-            continue
-        check_keys(item, _RULE if with_level else ("models", "paths"), file, prefix, findings)
-        r = _Reader(item, file, prefix + ".", findings)
+    allowed = _RULE if with_level else ("models", "paths")
+    for i, prefix, r in _entries(items, file, name, allowed, findings, "expected a mapping with models/paths"):
         models = r.strings("models") or ("*",)
         paths = r.strings("paths") or ("*",)
         level = None
@@ -398,13 +400,7 @@ def _read_schedule(m: Any, file: str, findings: list[Finding]) -> Schedule:
 
 def _read_notify(items: Any, file: str, findings: list[Finding]) -> tuple[Channel, ...]:
     channels: list[Channel] = []
-    for i, item in enumerate(items):
-        prefix = f"notify[{i}]"
-        if not isinstance(item, dict):
-            findings.append(Finding(file, key_line(items, i), "expected a mapping with type and url", path=prefix))
-            continue
-        check_keys(item, _NOTIFY, file, prefix, findings)
-        r = _Reader(item, file, prefix + ".", findings)
+    for i, prefix, r in _entries(items, file, "notify", _NOTIFY, findings, "expected a mapping with type and url"):
         kind = r.get("type", str)
         url = r.get("url", str)
         if kind not in ("webhook", "slack"):

@@ -118,6 +118,10 @@ class Daemon:
                 self.metrics.passes.labels("failed").inc()
                 log.error("drift.run.finished", exit_code=1, error=str(exc))
                 return
+            except Exception as exc:  # noqa: BLE001 - a bug in one pass must not stop the daemon
+                self.metrics.passes.labels("failed").inc()
+                log.error("drift.run.finished", exit_code=1, error=f"internal error: {type(exc).__name__}: {exc}")
+                return
             seconds = time.monotonic() - started
             report = result.report
             self.last_finished = time.time()
