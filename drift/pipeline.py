@@ -13,6 +13,7 @@ hides the other targets, and it never looks in sync.
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -77,11 +78,14 @@ class _Counter:
         self.total = total
         self.done = 0
         self.progress = progress
+        self.lock = threading.Lock()
 
     def tick(self) -> None:
-        self.done += 1
+        with self.lock:
+            self.done += 1
+            done = self.done
         if self.progress:
-            self.progress(self.done, self.total)
+            self.progress(done, self.total)
 
 
 def run_pass(
@@ -240,7 +244,8 @@ def _check_unit(
             outcome.results.append(result)
             _keep(outcome, _row(result, prior, live_form=None, tags=None))
 
-    tags_for = _tag_source(reader, bulk.result() if bulk else None)
+    bulk_tags = bulk.result() if bulk else None
+    tags_for = _tag_source(reader, bulk_tags)
 
     def check(job: tuple[DesiredModel, LiveSummary]) -> tuple[ModelResult, ModelRow | None, bool]:
         d, summary = job
@@ -253,9 +258,12 @@ def _check_unit(
 
     # Models whose cached live form stands and whose tags are already known need no AWS call: decide them
     # here; the thread pool is for the ones that call AWS.
-    local = [j for j in jobs if _cache_hit(previous.get((account, region, j[0].name)), j[1], full)
-             and (bulk is not None or not j[0].declares_tags)]
-    remote = [j for j in jobs if not any(j is k for k in local)]
+    local: list[tuple[DesiredModel, LiveSummary]] = []
+    remote: list[tuple[DesiredModel, LiveSummary]] = []
+    for job in jobs:
+        tags_known = bulk_tags is not None or not job[0].declares_tags
+        settled = _cache_hit(previous.get((account, region, job[0].name)), job[1], full) and tags_known
+        (local if settled else remote).append(job)
     finished = [check(job) for job in local]
     if remote:
         workers = max(1, min(config.aws.concurrency, len(remote)))

@@ -189,3 +189,20 @@ def test_locked_state_is_a_clear_error(world: World, tmp_path: Path) -> None:
     assert "state database" in result.stderr
     assert "locked" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_denied_bulk_tags_fall_back_to_list_tags(world: World, tmp_path: Path, proxy: FaultProxy) -> None:
+    """GetResources denied: tags are read with ListTags per model, and tag drift is still found."""
+    tagged = [{**spec, "Tags": {"team": "ml"}} for spec in MODELS]
+    for spec in tagged[:-1]:
+        world.create(spec)
+    world.create({**tagged[-1], "Tags": {"team": "other"}})
+    write_models(tmp_path / "m.yaml", tagged)
+    config = write_config(tmp_path, proxy.url, str(tmp_path / "m.yaml"))
+    proxy.add(Fault("access_denied", operation="GetResources"))
+    result = run_drift("check", "--config", str(config), "--format", "json")
+    model = by_name(report_of(result))["model-5"]
+    assert [("Tags.team", "ml", "other")] == [(d["path"], d["expected"], d["actual"]) for d in model["differences"]]
+    assert 2 == result.returncode
+    assert len(MODELS) == proxy.counts["ListTags"]
+    assert 1 == proxy.injected["access_denied:GetResources"]
