@@ -16,7 +16,7 @@ from drift import redact
 from drift._yaml import key_line
 from drift.config import PathRule
 from drift.desired import DesiredModel
-from drift.normalise import PACKAGE_FILLED, canonical
+from drift.normalise import PACKAGE_FILLED, canonical, fill_defaults
 from drift.report import Difference, DiffType, Source
 from drift.rules import is_ignored, severity_of
 
@@ -27,7 +27,7 @@ def canonical_desired(model: DesiredModel) -> tuple[dict[str, Any], dict[str, An
     """(declared, with defaults): the first tells ADD from NOT_EQUAL for defaulted fields."""
     tags = model.spec.get("Tags") if model.declares_tags else None
     declared = canonical(model.spec, defaults=False, tags=tags)
-    return declared, canonical(model.spec, defaults=True, tags=tags)
+    return declared, fill_defaults(declared)
 
 
 def canonical_live(live: dict[str, Any], tags: Any) -> dict[str, Any]:

@@ -268,3 +268,23 @@ def test_check_notify_needs_state(world: World, tmp_path: Path, receiver: Receiv
     result = run_drift("check", "--config", str(config), "--notify", env=clean_env(SOME_VAR=SECRET))
     assert 1 == result.returncode
     assert "--notify needs state.path" in result.stderr
+
+
+def test_slack_channel_posts_block_kit(world: World, tmp_path: Path, receiver: Receiver) -> None:
+    """A slack channel receives a Block Kit message naming the drifted model; the URL never shows in logs."""
+    from tests.helpers import run_drift
+
+    for spec in MODELS:
+        world.create(spec)
+    world.delete(MODELS[1]["ModelName"])
+    write_models(tmp_path / "models.yaml", MODELS)
+    config = write_config(tmp_path, world.url, str(tmp_path / "models.yaml"),
+                          notify=[{"type": "slack", "url": receiver.url + "/T000/B000/canaryslacktoken"}])
+    result = run_drift("check", "--config", str(config), "--notify", "--log-level", "debug")
+    [request] = receiver.delivered()
+    payload = request.json
+    assert ["header", "section", "context"] == [b["type"] for b in payload["blocks"]]
+    assert "*svc-1*" in payload["blocks"][1]["text"]["text"]
+    assert "MISSING" in payload["blocks"][1]["text"]["text"]
+    assert "canaryslacktoken" not in result.stderr + result.stdout
+    assert "X-Drift-Signature" not in request.headers
