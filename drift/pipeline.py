@@ -135,8 +135,14 @@ def run_pass(
 
     previous = previous_future.result()
     results = tuple(r for o in outcomes for r in o.results)
-    for result in results:
-        _log_model(log, result)
+    for outcome in outcomes:
+        if outcome.error is not None:
+            if log is not None:  # said once for the target, not once per model it hides
+                log.error("drift.model.checked", status=Status.ERROR.value, region=outcome.region,
+                          models=len(outcome.results), error=outcome.error)
+            continue
+        for result in outcome.results:
+            _log_model(log, result)
     errors = tuple(o.error for o in outcomes if o.error)
     report = Report(run_id=run_id, started_at=started, finished_at=utc_now(), models=results, errors=errors)
     if store:
@@ -207,7 +213,7 @@ def _check_unit(
         account = outcome.account or _known_account(previous_future.result(), region) or "unknown"
         outcome.results = [
             ModelResult(name=d.name, account=account, region=region, status=Status.ERROR,
-                        error=f"{exc.code or 'Error'}: listing failed: {exc}", target=target.name)
+                        error=f"listing failed: {exc}", target=target.name)
             for d in declared
         ]
         for _ in declared:

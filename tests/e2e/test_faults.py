@@ -81,6 +81,8 @@ def test_access_denied_on_listing(setup: Path, proxy: FaultProxy) -> None:
     assert 0 == report["summary"]["in_sync"]
     assert report["errors"][0].startswith("target default (us-east-1): ListModels failed: AccessDeniedException")
     assert {"ERROR"} == {m["status"] for m in report["models"]}
+    assert all(m["error"].startswith("listing failed: target default (us-east-1): ListModels failed: "
+                                     "AccessDeniedException") for m in report["models"])
     text = run_drift("check", "--config", str(setup), "--format", "text")
     assert "in sync" not in text.stdout.split("Summary:")[0]
     assert "error: target default (us-east-1): ListModels failed: AccessDeniedException" in text.stdout
