@@ -108,19 +108,31 @@ def _secret_slots(models: list[ImportedModel]) -> list[tuple[ImportedModel, dict
 
 
 def replace_secrets(models: list[ImportedModel]) -> list[tuple[str, str]]:
-    """Swap secret values for ``!env`` placeholders; return (variable, where) pairs to tell the user."""
+    """Swap secret values for ``!env`` placeholders; return (variable, where) pairs to tell the user.
+
+    A variable is named after the key when every such key holds one value, else after the model and
+    key, else after model, container and key: one name never stands for two values.
+    """
     slots = _secret_slots(models)
-    values_by_key: dict[str, set[str]] = {}
-    for _model, env, key, _where in slots:
-        values_by_key.setdefault(key, set()).add(str(env[key]))
-    told: dict[str, str] = {}
+
+    def identifier(*parts: str) -> str:
+        return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts)).upper() if len(parts) > 1 else parts[0]
+
+    candidates = []
     for model, env, key, where in slots:
-        if len(values_by_key[key]) == 1:
-            name = key
-        else:
-            name = re.sub(r"[^A-Za-z0-9_]", "_", f"{model.entry['ModelName']}_{key}").upper()
-        env[key] = EnvPlaceholder(name)
-        told.setdefault(name, f"{model.entry['ModelName']}: {where}.Environment.{key}")
+        name = str(model.entry["ModelName"])
+        index = where[len("Containers["):-1] if where.startswith("Containers[") else "0"
+        candidates.append(((key,), (name, key), (name, index, key)))
+    values: dict[tuple[str, ...], set[str]] = {}
+    for (model, env, key, _where), options in zip(slots, candidates, strict=True):
+        for option in options:
+            values.setdefault(option, set()).add(str(env[key]))
+    told: dict[str, str] = {}
+    for (model, env, key, where), options in zip(slots, candidates, strict=True):
+        chosen = next((o for o in options if len(values[o]) == 1), options[-1])
+        variable = identifier(*chosen)
+        env[key] = EnvPlaceholder(variable)
+        told.setdefault(variable, f"{model.entry['ModelName']}: {where}.Environment.{key}")
     return sorted(told.items())
 
 

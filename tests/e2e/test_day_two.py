@@ -171,3 +171,20 @@ def test_text_report_puts_drift_first(world: World, tmp_path: Path) -> None:
     assert lines[0].startswith("MODIFIED  ranker")
     assert "1 model in sync." in lines
     assert by_name(report_of(run_drift("check", "--config", str(tmp_path / "drift.yaml"), "--format", "json")))
+
+
+def test_import_names_secret_variables_without_collisions() -> None:
+    """Same key, different values: the variable names escalate until each stands for one value."""
+    from drift.importer import EnvPlaceholder, ImportedModel, replace_secrets
+
+    def model(name: str, *envs: dict[str, str]) -> ImportedModel:
+        return ImportedModel("default", "1", "r", {"ModelName": name, "Containers": [
+            {"Image": "i", "Environment": dict(env)} for env in envs]})
+
+    models = [model("a-1", {"DB_PASSWORD": "x", "API_KEY": "k1"}, {"API_KEY": "k2"}),
+              model("b-2", {"DB_PASSWORD": "x"})]
+    told = dict(replace_secrets(models))
+    placeholders = [env[k].name for m in models for c in m.entry["Containers"] for env in [c["Environment"]]
+                    for k in env if isinstance(env[k], EnvPlaceholder)]
+    assert ["DB_PASSWORD", "A_1_0_API_KEY", "A_1_1_API_KEY", "DB_PASSWORD"] == placeholders
+    assert {"DB_PASSWORD", "A_1_0_API_KEY", "A_1_1_API_KEY"} == set(told)
