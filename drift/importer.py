@@ -119,12 +119,12 @@ def replace_secrets(models: list[ImportedModel]) -> list[tuple[str, str]]:
         return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts)).upper() if len(parts) > 1 else parts[0]
 
     candidates = []
-    for model, env, key, where in slots:
+    for model, _env, key, where in slots:
         name = str(model.entry["ModelName"])
         index = where[len("Containers["):-1] if where.startswith("Containers[") else "0"
         candidates.append(((key,), (name, key), (name, index, key)))
     values: dict[tuple[str, ...], set[str]] = {}
-    for (model, env, key, _where), options in zip(slots, candidates, strict=True):
+    for (_model, env, key, _where), options in zip(slots, candidates, strict=True):
         for option in options:
             values.setdefault(option, set()).add(str(env[key]))
     told: dict[str, str] = {}
