@@ -175,14 +175,12 @@ class Daemon:
             if self.stop.is_set():
                 break
             try:
-                channels = self.config.notify
-                sent, failed = deliver_pending(self.store, channels, self.log, utc_now())
-                for _ in range(failed):
-                    self.metrics.notify_failed.labels("any").inc()
-                for _ in range(sent):
-                    self.metrics.notify_sent.labels("any").inc()
+                outcome = deliver_pending(self.store, self.config.notify, self.log, utc_now())
+                for name, (sent, failed) in outcome.items():
+                    self.metrics.notify_sent.labels(name).inc(sent)
+                    self.metrics.notify_failed.labels(name).inc(failed)
                 self.metrics.outbox.set(pending_count(self.store))
-                if failed:
+                if any(failed for _sent, failed in outcome.values()):
                     self.stop.wait(1.0)  # back off a little, then try again (order kept per channel)
                     self.deliver_now.set()
             except DriftError as exc:

@@ -64,10 +64,11 @@ def _record(store: Store, entry: Entry, result: Delivery, now: str) -> None:
 
 
 def deliver_pending(store: Store, channels: tuple[Channel, ...], log: Any, now: str,
-                    *, backoff: float = 0.5) -> tuple[int, int]:
-    """Send what is waiting, channel by channel, oldest first; returns (sent, failed)."""
-    sent = failed = 0
+                    *, backoff: float = 0.5) -> dict[str, tuple[int, int]]:
+    """Send what is waiting, channel by channel, oldest first; returns {channel: (sent, failed)}."""
+    outcome: dict[str, tuple[int, int]] = {}
     for channel in channels:
+        sent = failed = 0
         for entry in pending(store, channel.name):
             result = post(channel, entry.body, entry.delivery_id, backoff=backoff)
             _record(store, entry, result, now)
@@ -80,4 +81,5 @@ def deliver_pending(store: Store, channels: tuple[Channel, ...], log: Any, now: 
                 failed += 1
                 log.warning("drift.notify.failed", error=result.error, **event)
                 break  # keep this channel's order: later messages wait for this one
-    return sent, failed
+        outcome[channel.name] = (sent, failed)
+    return outcome
