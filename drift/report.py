@@ -128,11 +128,6 @@ class Report:
             return 1
         return 2 if self.has_drift else 0
 
-    def restricted_to(self, names: set[tuple[str, str, str]]) -> Report:
-        """The same report holding only the given (account, region, name) models; used by notifications."""
-        return Report(run_id=self.run_id, started_at=self.started_at, finished_at=self.finished_at,
-                      models=tuple(m for m in self.models if m.sort_key in names))
-
 
 def difference_to_dict(diff: Difference) -> dict[str, Any]:
     out: dict[str, Any] = {
