@@ -199,6 +199,15 @@ def _line_of(value: Any) -> int | None:
     return getattr(value, "line", None)
 
 
+def plain(value: Any) -> Any:
+    """A deep copy as plain dicts and lists, without line marks (for JSON, boto3 and mutation)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
 def key_line(container: Any, key: Any) -> int | None:
     """The line of ``container[key]``, or of the container itself when unknown."""
     if isinstance(container, MarkedDict):

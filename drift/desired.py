@@ -18,7 +18,7 @@ from typing import Any
 
 from drift import redact
 from drift._schema import check_keys, type_name
-from drift._yaml import EnvRef, MarkedDict, MarkedList, YamlSyntaxError, key_line, load_file
+from drift._yaml import EnvRef, MarkedDict, MarkedList, YamlSyntaxError, key_line, load_file, plain
 from drift.errors import DesiredStateError, Finding
 from drift.validate import validate_entry
 
@@ -39,7 +39,7 @@ class DesiredModel:
     @property
     def digest(self) -> str:
         """Identity of the declaration, used to know when a cached verdict is stale."""
-        blob = json.dumps(_plain(self.spec), sort_keys=True, default=str)
+        blob = json.dumps(plain(self.spec), sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     @property
@@ -47,12 +47,6 @@ class DesiredModel:
         return "Tags" in self.spec and self.spec["Tags"] is not None
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def display_path(path: str) -> str:

@@ -22,6 +22,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from drift._yaml import plain
 from drift.errors import DriftError
 
 _installed = False
@@ -168,7 +169,7 @@ class LocalSageMaker:
 
 def create_model_request(spec: dict[str, Any]) -> dict[str, Any]:
     """A desired entry as boto3 ``create_model`` keyword arguments (Tags as a list, env values as strings)."""
-    request: dict[str, Any] = _plain(spec)
+    request: dict[str, Any] = {k: v for k, v in plain(spec).items() if v is not None}
     tags = request.pop("Tags", None)
     if isinstance(tags, dict):
         request["Tags"] = [{"Key": str(k), "Value": str(v)} for k, v in tags.items()]
@@ -180,10 +181,3 @@ def create_model_request(spec: dict[str, Any]) -> dict[str, Any]:
             container["Environment"] = {k: str(v) for k, v in container["Environment"].items()}
     return request
 
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value

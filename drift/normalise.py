@@ -16,11 +16,11 @@ Canonical form:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 from drift import redact
+from drift._yaml import plain
 
 READ_ONLY = frozenset({"ModelArn", "CreationTime", "DeploymentRecommendation", "ResponseMetadata"})
 
@@ -174,7 +174,7 @@ _CONTAINER_RULES: tuple[Callable[[dict[str, Any]], dict[str, Any]], ...] = (
 
 def canonical(model: dict[str, Any], *, defaults: bool = True, tags: Any = None) -> dict[str, Any]:
     """The canonical form of one model; ``tags`` (list or mapping) is added when not None."""
-    result = drop_read_only(_plain(model))
+    result = drop_read_only(plain(model))
     # Emptiness first, so that moto's {} placeholders never win over the real container list.
     result = drop_empty(result)
     result = primary_container_as_list(result)
@@ -195,11 +195,3 @@ def _container(container: dict[str, Any]) -> dict[str, Any]:
         container = rule(container)
     return container
 
-
-def _plain(value: Any) -> Any:
-    """A deep copy as plain dicts and lists (our YAML subclasses carry line marks)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return copy.copy(value)

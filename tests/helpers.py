@@ -18,6 +18,15 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_ENV = {"WANDB_API_KEY": "wandb-canary-0001", "HUGGING_FACE_HUB_TOKEN": "hf-canary-0002"}
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for 'connection refused' and daemons)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """An environment with dummy AWS credentials and nothing from the developer's own AWS set-up."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "DRIFT_CONFIG"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 
 from drift.desired import load_desired
 from tests.conftest import World
-from tests.helpers import FIXTURES, by_name, clean_env, report_of, run_drift, write_config, write_models
+from tests.helpers import FIXTURES, by_name, clean_env, free_port, report_of, run_drift, write_config, write_models
 
 REAL = str(FIXTURES / "real" / "*.yaml")
 
@@ -241,16 +240,12 @@ def test_stdout_is_only_the_report_and_logs_carry_run_id(world: World, tmp_path:
     assert "drift.report/v1" == report["schema"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_unreachable_endpoint_exits_1_quickly(tmp_path: Path) -> None:
     """Nothing listening: exit 1 within seconds, one clear line, a report that is not in sync."""
     write_models(tmp_path / "m.yaml", [BASE])
-    config = write_config(tmp_path, f"http://127.0.0.1:{_free_port()}", str(tmp_path / "m.yaml"))
+    config = write_config(tmp_path, f"http://127.0.0.1:{free_port()}", str(tmp_path / "m.yaml"))
     started = time.monotonic()
     result = run_drift("check", "--config", str(config), "--format", "json")
     assert 1 == result.returncode

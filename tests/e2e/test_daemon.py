@@ -7,7 +7,6 @@ import hmac
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import World
-from tests.helpers import REPO, clean_env, write_config, write_models
+from tests.helpers import REPO, clean_env, free_port, write_config, write_models
 from tests.receiver import Receiver, wait_for
 
 SECRET = "canary-hook-secret-3141"
@@ -28,10 +27,6 @@ MODELS = [{"ModelName": f"svc-{i}", "ExecutionRoleArn": "arn:aws:iam::1234567890
            "PrimaryContainer": {"Image": f"img-{i}:1.0", "Environment": {"N": str(i)}}} for i in range(3)]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class DaemonProcess:
