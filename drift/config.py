@@ -8,6 +8,7 @@ operator's afternoon.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ DEFAULT_CONFIG = "config/drift.yaml"
 _VAR = re.compile(r"\$\{([^}]*)\}")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_MAX_SECONDS = 366 * 86400
 SEVERITIES = ("critical", "warning", "info")
 RETRY_MODES = ("standard", "adaptive")
 
@@ -117,11 +119,18 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 30s, 15m, 24h")
     if isinstance(value, int | float):
-        return float(value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"{value!r} is not a duration (use a number with s, m, h or d: 30s, 15m, 24h)")
-    return float(match.group(1)) * _UNITS[match.group(2)]
+        seconds = float(value) if abs(value) <= _MAX_SECONDS else math.inf
+    else:
+        match = _DURATION.match(str(value)[:64])
+        if not match:
+            shown = str(value)[:40]
+            raise ValueError(f"{shown!r} is not a duration (use a number with s, m, h or d: 30s, 15m, 24h)")
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds < 0:
+        raise ValueError("must not be negative")
+    if seconds > _MAX_SECONDS:
+        raise ValueError("is longer than a year")
+    return seconds
 
 
 def _substitute(value: Any, file: str, line: int | None, path: str, findings: list[Finding]) -> Any:
@@ -341,16 +350,18 @@ def _read_aws(
         findings.append(Finding(file, r.line("retry_mode"), f"must be one of {', '.join(RETRY_MODES)}",
                                 path="aws.retry_mode"))
     max_attempts = r.get("max_attempts", int, 10)
-    if max_attempts < 1:
-        findings.append(Finding(file, r.line("max_attempts"), "must be at least 1", path="aws.max_attempts"))
+    if not 1 <= max_attempts <= 100:
+        findings.append(Finding(file, r.line("max_attempts"), "must be between 1 and 100", path="aws.max_attempts"))
+        max_attempts = 10
     concurrency = r.get("concurrency", int, 32)
     if not 1 <= concurrency <= 256:
         findings.append(Finding(file, r.line("concurrency"), "must be between 1 and 256",
                                 path="aws.concurrency"))
     rate = r.get("max_calls_per_second", (int, float))
-    if rate is not None and rate <= 0:
-        findings.append(Finding(file, r.line("max_calls_per_second"), "must be greater than zero",
+    if rate is not None and not 0 < rate <= 100_000:
+        findings.append(Finding(file, r.line("max_calls_per_second"), "must be between 0 and 100000",
                                 path="aws.max_calls_per_second"))
+        rate = None
     return AwsSettings(
         targets=tuple(targets),
         retry_mode=retry_mode,
@@ -417,8 +428,12 @@ def _read_notify(items: Any, file: str, findings: list[Finding]) -> tuple[Channe
             redact.register(url)  # an incoming-webhook URL is itself a credential
         # A default name derived from the URL survives reordering of notify: (the outbox is keyed by it).
         name = r.get("name", str) or f"{kind}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
+        attempts = r.get("max_attempts", int, 5)
+        if not 1 <= attempts <= 20:
+            findings.append(Finding(file, r.line("max_attempts"), "must be between 1 and 20",
+                                    path=f"{prefix}.max_attempts"))
         channels.append(Channel(type=kind, url=url, name=name, secret=secret or None,
                                 remind_after=r.duration("remind_after", None),
                                 timeout=r.duration("timeout", 10.0) or 10.0,
-                                max_attempts=r.get("max_attempts", int, 5)))
+                                max_attempts=attempts))
     return tuple(channels)

@@ -75,6 +75,12 @@ def test_durations(text: object, seconds: float) -> None:
     ("aws: {retry_mode: fast}\n", "drift.yaml:1: aws.retry_mode: must be one of standard, adaptive"),
     ("[1, 2]\n", "drift.yaml:1: expected a mapping at the top level, got list"),
     ("aws: {max_attempts: many}\n", "drift.yaml:1: aws.max_attempts: expected an integer, got string"),
+    ("schedule: {interval: " + str(10**400) + "}\n", "drift.yaml:1: schedule.interval: is longer than a year"),
+    ("schedule: {interval: 15m, jitter: -1}\n", "drift.yaml:1: schedule.jitter: must not be negative"),
+    ("schedule: {interval: 15m, jitter: -1s}\n",
+     "drift.yaml:1: schedule.jitter: '-1s' is not a duration (use a number with s, m, h or d: 30s, 15m, 24h)"),
+    ("aws: {max_calls_per_second: " + str(10**400) + "}\n",
+     "drift.yaml:1: aws.max_calls_per_second: must be between 0 and 100000"),
 ])
 def test_config_messages(tmp_path: Path, text: str, expected: str) -> None:
     """Each config mistake has a precise message."""

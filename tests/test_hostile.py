@@ -19,7 +19,9 @@ from tests.helpers import clean_env, run_drift
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.integers(min_value=10**30, max_value=10**40),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
-    st.sampled_from(["\u202e", "\x00", "\x1b[31m", "ModelName", "PrimaryContainer", "Image", "!env X", "${X}"]),
+    st.sampled_from(["\u202e", "\x00", "\x1b[31m", "ModelName", "PrimaryContainer", "Image", "!env X", "${X}",
+                     "15m", "-5s", "1e400", "0"]),
+    st.sampled_from([10**400, -(10**400), 2**64, -1, 0]),
 )
 keys = st.one_of(st.sampled_from(["models", "target", "ModelName", "PrimaryContainer", "Containers", "Image",
                                   "Environment", "Tags", "VpcConfig", "Mode", "x-anchor", "Imagee"]),
@@ -135,3 +137,33 @@ def test_fuzzed_files_through_the_real_cli(tmp_path: Path, doc: Any) -> None:
     assert "internal error" not in result.stderr
     if result.returncode == 1:
         assert str(path) in result.stderr
+
+
+config_keys = st.one_of(st.sampled_from(["aws", "desired", "scope", "ignore", "severity", "schedule", "notify",
+                                         "state", "region", "targets", "interval", "cron", "jitter", "url", "type",
+                                         "secret", "remind_after", "paths", "models", "level", "path",
+                                         "max_attempts", "concurrency", "connect_timeout", "regions", "name"]),
+                        st.text(max_size=8))
+config_values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                              st.dictionaries(config_keys, inner, max_size=4)),
+                             max_leaves=30)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(config_keys, config_values, max_size=6))
+def test_fuzzed_config(tmp_path: Path, doc: Any) -> None:
+    """Any drift.yaml: validate exits 0 or 1 naming the config file; never an internal error."""
+    config = tmp_path / "drift.yaml"
+    try:
+        config.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    except (yaml.YAMLError, UnicodeEncodeError):
+        config.write_bytes(repr(doc).encode("utf-8", "surrogatepass"))
+    desired = tmp_path / "m.yaml"
+    desired.write_text("models:\n  - ModelName: m\n    PrimaryContainer: {Image: i}\n")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["validate", "--config", str(config), "--desired", str(desired), "--log-format", "json"])
+    assert code in (0, 1)
+    assert "internal error" not in err.getvalue()
+    if code == 1:
+        assert str(config) in err.getvalue() or "drift: error:" in err.getvalue()
