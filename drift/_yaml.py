@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_NODES = 200_000
+MAX_NODES = 2_000_000
 MAX_DEPTH = 64
 
 
@@ -166,29 +166,41 @@ def load_file(path: str) -> Any:
 
 
 def check_shape(data: Any) -> None:
-    """Refuse recursive aliases, alias bombs and absurd nesting before anyone walks the tree."""
-    seen_on_path: set[int] = set()
-    budget = [MAX_NODES]
+    """Refuse recursive aliases, alias bombs and absurd nesting before anyone walks the tree.
 
-    def walk(value: Any, depth: int) -> None:
-        if depth > MAX_DEPTH:
-            raise YamlSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", _line_of(value))
+    An alias shares one object, so each shared subtree's expanded size is computed once (memoised by
+    identity): a billion-laughs document is refused after a few dozen steps, however large the budget.
+    """
+    on_path: set[int] = set()
+    seen: dict[int, tuple[int, int]] = {}  # id -> (expanded size, height)
+
+    def expanded(value: Any, depth: int) -> tuple[int, int]:
         if not isinstance(value, dict | list):
-            return
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise YamlSyntaxError(
-                f"document expands to more than {MAX_NODES} nodes (alias bomb?)", _line_of(value)
-            )
+            return 0, 0
         ident = id(value)
-        if ident in seen_on_path:
+        if ident in on_path:
             raise YamlSyntaxError("recursive alias: a value contains itself", _line_of(value))
-        seen_on_path.add(ident)
-        for child in _children(value):
-            walk(child, depth + 1)
-        seen_on_path.discard(ident)
+        if ident not in seen:
+            if depth > MAX_DEPTH:
+                raise YamlSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", _line_of(value))
+            on_path.add(ident)
+            total, height = 1, 0
+            for child in _children(value):
+                size, child_height = expanded(child, depth + 1)
+                total += size
+                height = max(height, child_height + 1)
+                if total > MAX_NODES:
+                    raise YamlSyntaxError(
+                        f"document expands to more than {MAX_NODES} mappings and lists (too large, or an alias "
+                        "bomb)", _line_of(value))
+            on_path.discard(ident)
+            seen[ident] = (total, height)
+        total, height = seen[ident]
+        if depth + height > MAX_DEPTH:  # a shared subtree met again, deeper than before
+            raise YamlSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", _line_of(value))
+        return total, height
 
-    walk(data, 0)
+    expanded(data, 0)
 
 
 def _children(value: dict[Any, Any] | list[Any]) -> Iterator[Any]:

@@ -167,3 +167,12 @@ def test_fuzzed_config(tmp_path: Path, doc: Any) -> None:
     assert "internal error" not in err.getvalue()
     if code == 1:
         assert str(config) in err.getvalue() or "drift: error:" in err.getvalue()
+
+
+def test_shared_subtree_reused_deeper_is_refused(tmp_path: Path) -> None:
+    """An anchor that is shallow where defined but deep where reused still counts its real depth."""
+    path = tmp_path / "deep.yaml"
+    path.write_text("a: &a " + "[" * 40 + "1" + "]" * 40 + "\nmodels: " + "[" * 40 + "*a" + "]" * 40 + "\n")
+    code, err = _run(path)
+    assert 1 == code
+    assert f"{path}:1: nesting deeper than 64 levels" in err
