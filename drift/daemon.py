@@ -95,6 +95,7 @@ class Daemon:
         self.reload_requested = threading.Event()
         self.deliver_now = threading.Event()
         self.pass_lock = threading.Lock()
+        self.deliver_lock = threading.Lock()
         self.readers: dict[tuple[str, str], TargetReader] = {}
         self.snapshot = _snapshot(self.config)
         self.last: dict[str, Any] | None = None
@@ -175,11 +176,14 @@ class Daemon:
             if self.stop.is_set():
                 break
             try:
-                outcome = deliver_pending(self.store, self.config.notify, self.log, utc_now())
+                with self.deliver_lock:
+                    if self.stop.is_set():
+                        break
+                    outcome = deliver_pending(self.store, self.config.notify, self.log, utc_now())
+                    self.metrics.outbox.set(pending_count(self.store))
                 for name, (sent, failed) in outcome.items():
                     self.metrics.notify_sent.labels(name).inc(sent)
                     self.metrics.notify_failed.labels(name).inc(failed)
-                self.metrics.outbox.set(pending_count(self.store))
                 if any(failed for _sent, failed in outcome.values()):
                     self.stop.wait(1.0)  # back off a little, then try again (order kept per channel)
                     self.deliver_now.set()
@@ -261,13 +265,14 @@ class Daemon:
         self.scheduler.shutdown(wait=False)
         self.deliver_now.set()
         finished = self.pass_lock.acquire(timeout=STOP_GRACE_SECONDS)
+        delivered = self.deliver_lock.acquire(timeout=3.0)
         server.shutdown()
-        if finished:
+        if finished and delivered:
             self.store.close()
             self.log.info("drift.daemon.stopped")
             return 0
-        # A pass is still running after the grace period: abandon it. SQLite keeps the last committed
-        # pass and outbox; the interrupted pass's transaction never committed.
+        # A pass or a delivery is still running after the grace period: abandon it. SQLite keeps the last
+        # committed pass and outbox (an undelivered message is simply sent again after the restart).
         self.log.warning("drift.daemon.stopped", message="abandoned the pass in progress")
         sys.stdout.flush()
         sys.stderr.flush()
