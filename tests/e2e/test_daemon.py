@@ -283,3 +283,30 @@ def test_slack_channel_posts_block_kit(world: World, tmp_path: Path, receiver: R
     assert "MISSING" in payload["blocks"][1]["text"]["text"]
     assert "canaryslacktoken" not in result.stderr + result.stdout
     assert "X-Drift-Signature" not in request.headers
+
+
+def test_locked_state_loses_no_alert(world: World, tmp_path: Path, receiver: Receiver) -> None:
+    """The state database locked by someone else for a while: passes fail cleanly, the daemon keeps running,
+    and the drift that happened meanwhile is delivered once the lock is gone."""
+    import sqlite3
+
+    for spec in MODELS:
+        world.create(spec)
+    config = daemon_config(tmp_path, world, receiver, aws={"max_attempts": 2})
+    daemon = DaemonProcess(config, tmp_path)
+    try:
+        wait_for(lambda: daemon.get("/healthz")[0] == 200, 30)
+        holder = sqlite3.connect(tmp_path / "state.db", isolation_level=None, timeout=30)
+        holder.execute("BEGIN EXCLUSIVE")
+        world.delete(MODELS[0]["ModelName"])
+        wait_for(lambda: any("state database" in str(e.get("error", "")) for e in daemon.events()), 60)
+        assert [] == receiver.all()
+        holder.execute("ROLLBACK")
+        holder.close()
+        wait_for(lambda: receiver.delivered(), 60)
+        daemon.wait_passes(2)
+        assert [{"svc-0": "MISSING"}] == [statuses(r) for r in receiver.delivered()]
+        assert daemon.proc.poll() is None
+    finally:
+        assert 0 == daemon.stop()
+    assert "Traceback" not in daemon.stderr_path.read_text()
