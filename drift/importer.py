@@ -157,7 +157,8 @@ def run_import(config: Config, *, models: tuple[str, ...], name_prefix: str | No
         for region in target.regions:
             reader = TargetReader(target, region, config.aws)
             account = reader.connect()
-            for summary in reader.list_models(prefix if not wanted else ""):
+            listed, _hint = reader.list_models(prefix if not wanted else "")
+            for summary in listed:
                 if (wanted and summary.name not in wanted) or not summary.name.startswith(prefix or ""):
                     continue
                 raw = reader.describe(summary.name)

@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 from drift import __version__
 from drift.config import AwsSettings, Target
 from drift.errors import AwsError, CredentialsError, EndpointError
+from drift.listing import list_both_ways
+from drift.state import ListingHint
 
 T = TypeVar("T")
 
@@ -206,33 +208,41 @@ class TargetReader:
         return self.ensure_connected()
 
     # -- reads --------------------------------------------------------------------------------------
-    def list_models(self, name_contains: str = "") -> list[LiveSummary]:
-        """Every model, in full pages of 100. The first page goes through the probe client, so an
-        endpoint that does not answer fails in seconds; anything that answers gets the full retry policy."""
-        params: dict[str, Any] = {"MaxResults": 100}
+    def list_models(self, name_contains: str = "", hint: ListingHint | None = None) -> tuple[
+            list[LiveSummary], ListingHint]:
+        """Every model, in full pages of 100, read from both ends at once (see listing.py) unless the
+        server showed it ignores the sort order. The first page of each chain goes through the probe
+        client, so an endpoint that does not answer fails in seconds."""
+        base: dict[str, Any] = {"MaxResults": 100}
         if name_contains:
-            params["NameContains"] = name_contains
-        out: list[LiveSummary] = []
-        token: str | None = None
-        first = True
-        while True:
-            request = {**params, **({"NextToken": token} if token else {})}
-            if first:
+            base["NameContains"] = name_contains
+        two_way = hint is None or hint.two_way
+        if two_way:
+            base["SortBy"] = "Name"
+        first = {"Ascending": True, "Descending": True}
+
+        def fetch(order: str, token: str | None) -> tuple[list[LiveSummary], str | None]:
+            request = {**base, **({"SortOrder": order} if two_way else {}), **({"NextToken": token} if token else {})}
+            if first[order]:
+                first[order] = False
                 try:
                     page = self._call(functools.partial(self._probe.list_models, **request), what="ListModels")
                 except AwsError as exc:
                     if isinstance(exc, EndpointError | CredentialsError):
                         raise
                     page = self._call(functools.partial(self._client.list_models, **request), what="ListModels")
-                first = False
             else:
                 page = self._call(functools.partial(self._client.list_models, **request), what="ListModels")
-            for item in page.get("Models", []):
-                out.append(LiveSummary(name=item["ModelName"], arn=item.get("ModelArn", ""),
-                                       creation_time=_iso(item.get("CreationTime"))))
-            token = page.get("NextToken")
-            if not token:
-                return out
+            items = [LiveSummary(name=m["ModelName"], arn=m.get("ModelArn", ""),
+                                 creation_time=_iso(m.get("CreationTime"))) for m in page.get("Models", [])]
+            return items, page.get("NextToken") or None
+
+        planned = -(-hint.models // 100) if hint is not None else None
+        if not two_way:
+            listing = list_both_ways(fetch, lambda s: s.name, 1)  # one chain, read to its end
+        else:
+            listing = list_both_ways(fetch, lambda s: s.name, planned)
+        return listing.items, ListingHint(two_way=two_way and listing.order_honoured, models=len(listing.items))
 
     def describe(self, name: str) -> dict[str, Any]:
         response = self._model_call(lambda: self._client.describe_model(ModelName=name))

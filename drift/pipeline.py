@@ -27,7 +27,7 @@ from drift.errors import AwsError
 from drift.live import LiveSummary, ModelNotFoundError, ModelReadError, TargetReader
 from drift.normalise import tags_as_mapping
 from drift.report import ModelResult, Report, Severity, Status, fingerprint, model_to_dict
-from drift.state import NORMALISER_VERSION, ModelRow, Store
+from drift.state import NORMALISER_VERSION, ListingHint, ModelRow, Store
 
 Progress = Callable[[int, int], None]
 
@@ -50,9 +50,11 @@ class UnitOutcome:
     error: str | None = None
     account: str | None = None
     region: str = ""
+    target: str | None = None
     calls: int = 0
     throttled: int = 0
     described: int = 0
+    listing: ListingHint | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,7 @@ def run_pass(
         store.model_rows if store else dict)
     loader.shutdown(wait=False)
     units = [(t, r) for t in config.aws.targets for r in t.regions]
+    hints = store.listing_hints() if store else {}
     counter = _Counter(total=len(desired) * len(units), progress=progress)
 
     def one(unit: tuple[Target, str]) -> UnitOutcome:
@@ -125,7 +128,8 @@ def run_pass(
             reader = TargetReader(target, region, config.aws)
             if readers is not None:
                 readers[(target.name, region)] = reader
-        return _check_unit(config, reader, mine, previous_future, full=full, counter=counter, log=log)
+        return _check_unit(config, reader, mine, previous_future, full=full, counter=counter, log=log,
+                           hint=hints.get((target.name, region)))
 
     if len(units) == 1:
         outcomes = [one(units[0])]
@@ -166,6 +170,8 @@ def save_pass(store: Store, report: Report, outcomes: list[UnitOutcome],
         for outcome in outcomes:
             for row in outcome.rows:
                 Store.save_model(conn, row, report.finished_at)
+            if outcome.listing is not None and outcome.target is not None:
+                Store.save_listing(conn, outcome.target, outcome.region, outcome.listing, report.finished_at)
             if outcome.error is None and outcome.account is not None:
                 stale = [k for k in previous if k[0] == outcome.account and k[1] == outcome.region
                          and k not in outcome.seen]
@@ -185,9 +191,10 @@ def _check_unit(
     full: bool,
     counter: _Counter,
     log: Any,
+    hint: ListingHint | None = None,
 ) -> UnitOutcome:
     target, region = reader.target, reader.region
-    outcome = UnitOutcome(region=region)
+    outcome = UnitOutcome(region=region, target=target.name)
     reader.counter.reset()
     prefix = config.name_prefix
     server_filter = prefix if prefix and all(d.name.startswith(prefix) for d in declared) else ""
@@ -197,7 +204,7 @@ def _check_unit(
         # Identity, listing and bulk tags are independent: overlap their round trips.
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="drift-list") as pool:
             identity = pool.submit(reader.identify)
-            listing = pool.submit(reader.list_models, server_filter)
+            listing = pool.submit(reader.list_models, server_filter, hint)
             if _bulk_tags_pay_off(declared):
                 bulk = pool.submit(reader.bulk_tags)
             try:
@@ -207,7 +214,7 @@ def _check_unit(
             outcome.account = account
             if isinstance(listed_or_error, AwsError):
                 raise listed_or_error
-            listed = listed_or_error
+            listed, outcome.listing = listed_or_error
     except AwsError as exc:
         outcome.error = str(exc)
         account = outcome.account or _known_account(previous_future.result(), region) or "unknown"
@@ -344,7 +351,7 @@ def _tag_source(reader: TargetReader, bulk: dict[str, list[dict[str, str]]] | No
     return reader.list_tags
 
 
-def _settle(future: Future[list[LiveSummary]]) -> list[LiveSummary] | AwsError:
+def _settle(future: Future[tuple[list[LiveSummary], ListingHint]]) -> tuple[list[LiveSummary], ListingHint] | AwsError:
     try:
         return future.result()
     except AwsError as exc:

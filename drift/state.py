@@ -69,7 +69,27 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (channel, account, region, name)
     );
     """,
+    # 2: how each target's listing went last time: its size plans the next two-way listing, and a
+    # server that ignores the sort order is read sequentially from then on.
+    """
+    CREATE TABLE listing (
+        target      TEXT NOT NULL,
+        region      TEXT NOT NULL,
+        two_way     INTEGER NOT NULL,
+        models      INTEGER NOT NULL,
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (target, region)
+    );
+    """,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ListingHint:
+    """What the last listing of a (target, region) taught: whether two-way works, and its size."""
+
+    two_way: bool
+    models: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +184,20 @@ class Store:
                                          _loads(r[8]), r[9])
             for r in rows
         }
+
+    def listing_hints(self) -> dict[tuple[str, str], ListingHint]:
+        with self.lock:
+            try:
+                rows = self.conn.execute("SELECT target, region, two_way, models FROM listing").fetchall()
+            except sqlite3.Error as exc:
+                raise StateError(f"state database {self.path}: cannot read: {exc}") from exc
+        return {(r[0], r[1]): ListingHint(bool(r[2]), int(r[3])) for r in rows}
+
+    @staticmethod
+    def save_listing(conn: sqlite3.Connection, target: str, region: str, hint: ListingHint, now: str) -> None:
+        conn.execute("INSERT INTO listing (target, region, two_way, models, updated_at) VALUES (?,?,?,?,?) "
+                     "ON CONFLICT (target, region) DO UPDATE SET two_way=excluded.two_way, models=excluded.models, "
+                     "updated_at=excluded.updated_at", (target, region, int(hint.two_way), hint.models, now))
 
     @staticmethod
     def save_model(conn: sqlite3.Connection, row: ModelRow, now: str) -> None:
