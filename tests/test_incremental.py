@@ -104,3 +104,27 @@ def test_steady_state_describes_nothing(world: World, config: Config, tmp_path: 
     assert essence(first.report) == essence(second.report)
     # STS + one ListModels page + one GetResources page (two models declare Tags: bulk is cheaper).
     assert 3 == second.calls
+
+
+def test_two_way_listing_finds_every_model(world: World, config: Config, tmp_path: Path) -> None:
+    """250 live models: the first pass and the planned second pass both see all of them, within budget."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from drift.embedded import create_model_request
+
+    names = [f"m-{i:03d}" for i in range(250)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: world.client.create_model(**create_model_request(spec(n))), names))
+    store = Store(str(tmp_path / "s.db"))
+    try:
+        first = run_pass(config, [], store=store)
+        second = run_pass(config, [], store=store)
+        hints = store.listing_hints()
+    finally:
+        store.close()
+    for result in (first, second):
+        assert names == [m.name for m in result.report.models]
+        assert {"UNMANAGED"} == {m.status.value for m in result.report.models}
+    # identity + 4 pages (two-way: asc 2 and desc 2 overlap); budget ceil(250/100)+3 = 6
+    assert 5 == second.calls
+    assert {("default", "us-east-1"): (True, 250)} == {k: (h.two_way, h.models) for k, h in hints.items()}
