@@ -30,11 +30,24 @@ values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=
                                                        st.dictionaries(keys, inner, max_size=4)), max_leaves=25)
 
 
-def _run(path: Path) -> tuple[int, str]:
+def _validate(*args: str) -> tuple[int, str]:
+    """`drift validate ARGS` in-process (fast enough for hundreds of examples); (exit code, stderr)."""
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(["validate", "--desired", str(path), "--log-format", "json"])
+        code = main(["validate", *args, "--log-format", "json"])
     return code, err.getvalue()
+
+
+def _run(path: Path) -> tuple[int, str]:
+    return _validate("--desired", str(path))
+
+
+def _write(path: Path, doc: Any) -> None:
+    """The document as YAML, or as raw text when YAML cannot even represent it."""
+    try:
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    except (yaml.YAMLError, UnicodeEncodeError):
+        path.write_bytes(repr(doc).encode("utf-8", "surrogatepass"))
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -43,10 +56,7 @@ def _run(path: Path) -> tuple[int, str]:
 def test_fuzzed_desired_state(tmp_path: Path, doc: Any) -> None:
     """Any YAML document: exit 0 or 1; on 1 every error line names the file; no internal error."""
     path = tmp_path / "fuzz.yaml"
-    try:
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True))
-    except (yaml.YAMLError, UnicodeEncodeError):
-        path.write_bytes(repr(doc).encode("utf-8", "surrogatepass"))
+    _write(path, doc)
     code, err = _run(path)
     assert code in (0, 1)
     assert "internal error" not in err
@@ -154,19 +164,14 @@ config_values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, ma
 def test_fuzzed_config(tmp_path: Path, doc: Any) -> None:
     """Any drift.yaml: validate exits 0 or 1 naming the config file; never an internal error."""
     config = tmp_path / "drift.yaml"
-    try:
-        config.write_text(yaml.safe_dump(doc, allow_unicode=True))
-    except (yaml.YAMLError, UnicodeEncodeError):
-        config.write_bytes(repr(doc).encode("utf-8", "surrogatepass"))
+    _write(config, doc)
     desired = tmp_path / "m.yaml"
     desired.write_text("models:\n  - ModelName: m\n    PrimaryContainer: {Image: i}\n")
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(["validate", "--config", str(config), "--desired", str(desired), "--log-format", "json"])
+    code, err = _validate("--config", str(config), "--desired", str(desired))
     assert code in (0, 1)
-    assert "internal error" not in err.getvalue()
+    assert "internal error" not in err
     if code == 1:
-        assert str(config) in err.getvalue() or "drift: error:" in err.getvalue()
+        assert str(config) in err or "drift: error:" in err
 
 
 def test_shared_subtree_reused_deeper_is_refused(tmp_path: Path) -> None:
