@@ -125,6 +125,7 @@ def test_two_way_listing_finds_every_model(world: World, config: Config, tmp_pat
     for result in (first, second):
         assert names == [m.name for m in result.report.models]
         assert {"UNMANAGED"} == {m.status.value for m in result.report.models}
-    # identity + 4 pages (two-way: asc 2 and desc 2 overlap); budget ceil(250/100)+3 = 6
-    assert 5 == second.calls
+    # identity + at most 4 pages (planned two-way: asc 2 and desc 2, fewer when the chains meet early);
+    # the budget is ceil(250/100)+3 = 6
+    assert 4 <= second.calls <= 5
     assert {("default", "us-east-1"): (True, 250)} == {k: (h.two_way, h.models) for k, h in hints.items()}
