@@ -9,6 +9,7 @@ from drift.config import Config
 from drift.desired import DesiredModel, expand_patterns, load_desired
 from drift.errors import DriftError
 from drift.logging import get_logger
+from drift.state import Store
 
 
 def load_models(config: Config) -> list[DesiredModel]:
@@ -86,10 +87,6 @@ def check(config: Config, *, fmt: str | None, output: str | None, full: bool, no
     return report.exit_code()
 
 
-def open_store(config: Config):  # type: ignore[no-untyped-def]
+def open_store(config: Config) -> Store | None:
     """The state store when ``state.path`` is set; relative paths are relative to the working directory."""
-    if not config.state_path:
-        return None
-    from drift.state import Store
-
-    return Store(config.state_path)
+    return Store(config.state_path) if config.state_path else None

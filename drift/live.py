@@ -189,12 +189,8 @@ class TargetReader:
     def identify(self) -> str:
         """The account id (sts:GetCallerIdentity), read once per session."""
         if self.account_id is None:
-            try:
-                identity = self._call(self._probe_sts.get_caller_identity)
-            except AwsError as exc:
-                if isinstance(exc, EndpointError | CredentialsError):
-                    raise
-                identity = self._call(self._new_client(self._session, "sts").get_caller_identity)
+            identity = self._probed(self._probe_sts.get_caller_identity,
+                                    lambda: self._new_client(self._session, "sts").get_caller_identity())
             self.account_id = str(identity["Account"])
         return self.account_id
 
@@ -223,25 +219,19 @@ class TargetReader:
 
         def fetch(order: str, token: str | None) -> tuple[list[LiveSummary], str | None]:
             request = {**base, **({"SortOrder": order} if two_way else {}), **({"NextToken": token} if token else {})}
+            full = functools.partial(self._client.list_models, **request)
             if first[order]:
                 first[order] = False
-                try:
-                    page = self._call(functools.partial(self._probe.list_models, **request), what="ListModels")
-                except AwsError as exc:
-                    if isinstance(exc, EndpointError | CredentialsError):
-                        raise
-                    page = self._call(functools.partial(self._client.list_models, **request), what="ListModels")
+                page = self._probed(functools.partial(self._probe.list_models, **request), full, "ListModels")
             else:
-                page = self._call(functools.partial(self._client.list_models, **request), what="ListModels")
+                page = self._call(full, what="ListModels")
             items = [LiveSummary(name=m["ModelName"], arn=m.get("ModelArn", ""),
                                  creation_time=_iso(m.get("CreationTime"))) for m in page.get("Models", [])]
             return items, page.get("NextToken") or None
 
-        planned = -(-hint.models // 100) if hint is not None else None
-        if not two_way:
-            listing = list_both_ways(fetch, lambda s: s.name, 1)  # one chain, read to its end
-        else:
-            listing = list_both_ways(fetch, lambda s: s.name, planned)
+        # A plan of one page means a single chain read to its end: the sequential listing.
+        planned = 1 if not two_way else -(-hint.models // 100) if hint is not None else None
+        listing = list_both_ways(fetch, lambda s: s.name, planned)
         return listing.items, ListingHint(two_way=two_way and listing.order_honoured, models=len(listing.items))
 
     def describe(self, name: str) -> dict[str, Any]:
@@ -276,6 +266,16 @@ class TargetReader:
         return tags
 
     # -- error mapping ------------------------------------------------------------------------------
+    def _probed(self, probe: Callable[[], T], full: Callable[[], T], what: str = "") -> T:
+        """A first call through the short-timeout probe client: an endpoint that does not answer (or
+        refuses the credentials) fails at once; anything that answered is retried with the full policy."""
+        try:
+            return self._call(probe, what=what)
+        except AwsError as exc:
+            if isinstance(exc, EndpointError | CredentialsError):
+                raise
+            return self._call(full, what=what)
+
     def _call(self, fn: Callable[[], T], what: str = "") -> T:
         """Run a call whose failure stops the whole target; map botocore errors to our tree."""
         import botocore.exceptions as bex

@@ -7,6 +7,8 @@ every writer, the notifier and the state store consume the same value.
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,9 +180,6 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 def fingerprint(model: ModelResult) -> str:
     """Identity of a model's drift: its status and (redacted) differences, nothing that changes per pass."""
-    import hashlib
-    import json
-
     from drift.redact import scrub_value
 
     body = {"status": model.status.value,
