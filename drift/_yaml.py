@@ -13,11 +13,13 @@ downstream use ``count_nodes`` to refuse alias bombs.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import yaml
+
+from drift.errors import YamlSyntaxError
+from drift.files import UnreadableFile, read_bytes
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_NODES = 2_000_000
@@ -51,14 +53,6 @@ class EnvRef(str):
 
     __slots__ = ("line",)
     line: int
-
-
-class YamlSyntaxError(Exception):
-    """The text is not YAML we accept; ``line`` is 1-based when known."""
-
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
 
 
 # libyaml's parser is several times faster and keeps the same marks; the pure-Python one is the fallback.
@@ -120,6 +114,19 @@ def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
     return value
 
 
+#: CloudFormation's short-form intrinsic functions: desired state holds values, not templates.
+CFN_INTRINSICS = ("Ref", "Sub", "GetAtt", "Join", "Select", "Split", "FindInMap", "ImportValue", "If", "Equals",
+                  "Not", "And", "Or", "Base64", "Cidr", "GetAZs", "Condition", "Transform", "Length", "ToJsonString")
+
+
+def _construct_intrinsic(loader: _Loader, node: yaml.Node) -> Any:
+    raise YamlSyntaxError(
+        f"{node.tag} is a CloudFormation intrinsic function: resolve it to its value (drift compares the values "
+        "SageMaker holds, e.g. the role ARN itself)", node.start_mark.line + 1)
+
+
+for _name in CFN_INTRINSICS:
+    _Loader.add_constructor(f"!{_name}", _construct_intrinsic)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
@@ -135,10 +142,14 @@ def load_text(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlSyntaxError(f"YAML syntax error: {problem}", line) from exc
+        raise YamlSyntaxError(_explain(exc.problem or exc.context or "invalid YAML"), line) from exc
+    except yaml.reader.ReaderError as exc:  # a NUL or other control character: say where, as a line
+        line = text[: max(0, exc.position)].count("\n") + 1
+        char = exc.character if isinstance(exc.character, str) else chr(int(exc.character))
+        raise YamlSyntaxError(f"character {char!r} is not allowed in YAML (control characters and NUL bytes are not "
+                              "text)", line) from exc
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(f"YAML error: {exc}", None) from exc
+        raise YamlSyntaxError(f"YAML error: {str(exc)[:200]}", None) from exc
     except RecursionError as exc:
         raise YamlSyntaxError("YAML nesting is too deep", None) from exc
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. an integer of more than 4300 digits
@@ -150,13 +161,23 @@ def load_text(text: str) -> Any:
     return data
 
 
+def _explain(problem: str) -> str:
+    """PyYAML's words, turned into what to do where we know better."""
+    if "\\t" in problem or "\t" in problem or "tab character" in problem:
+        return "a tab character cannot indent YAML: indent with spaces"
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.rsplit("tag", 1)[-1].strip(" '")
+        return f"unknown tag {tag}: only !env NAME is understood here"
+    return f"YAML syntax error: {problem}"
+
+
 def load_file(path: str) -> Any:
-    """Read and parse a YAML file, refusing files too large or not UTF-8."""
-    size = os.path.getsize(path)
-    if size > MAX_FILE_BYTES:
-        raise YamlSyntaxError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES}", None)
-    with open(path, "rb") as handle:
-        raw = handle.read()
+    """Read and parse a YAML file: a regular file only, its size counted while reading, UTF-8 only."""
+
+    try:
+        raw = read_bytes(path, limit=MAX_FILE_BYTES)
+    except UnreadableFile as exc:
+        raise YamlSyntaxError(exc.message, None) from exc
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

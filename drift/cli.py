@@ -1,4 +1,9 @@
-"""argparse -> run -> exit code. No logic of its own beyond mapping outcomes to exit codes."""
+"""argparse -> run -> exit code. No logic of its own beyond mapping outcomes to exit codes.
+
+A usage error (unknown command or option, bad option value) exits 1 for every
+command, never 2: CI jobs and systemd units read 2 as "drift found", so a
+mistyped flag must never pass for a finding (SPEC §1).
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,33 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
-from drift import __version__
-from drift.config import DEFAULT_CONFIG, Config, load_config
-from drift.errors import DriftError, InputError
+from drift import DEFAULT_CONFIG, __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
-
 _EPILOG = """exit codes of check: 0 everything in sync, 2 drift found, 1 error (an error wins over drift).
 docs: README.md in the repository; the contract is SPEC.md."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error exits 1 (argparse's 2 means "drift found" here)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _bounded(low: int, high: int) -> Any:
+    def parse(text: str) -> int:
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}")
+        return int(text)
+    return parse
+
+
 def _common(parser: argparse.ArgumentParser, *, report: bool = True, aws: bool = True) -> None:
-    parser.add_argument("--config", metavar="PATH",
-                        default=os.environ.get("DRIFT_CONFIG", DEFAULT_CONFIG),
+    parser.add_argument("--config", metavar="PATH", default=os.environ.get("DRIFT_CONFIG", DEFAULT_CONFIG),
                         help=f"tool settings (default: $DRIFT_CONFIG or {DEFAULT_CONFIG})")
     parser.add_argument("--desired", metavar="PATH", action="append", default=[],
                         help="desired-state file, directory or glob; repeatable; overrides the config's desired")
@@ -28,91 +45,103 @@ def _common(parser: argparse.ArgumentParser, *, report: bool = True, aws: bool =
         parser.add_argument("--region", help="AWS region (overrides aws.region)")
         parser.add_argument("--profile", help="AWS profile (overrides aws.profile)")
         parser.add_argument("--endpoint-url", metavar="URL",
-                            help="SageMaker/STS endpoint, e.g. a local moto server (also $AWS_ENDPOINT_URL)")
+                            help="AWS endpoint, e.g. a local moto server (also $AWS_ENDPOINT_URL)")
     if report:
         parser.add_argument("--format", choices=("text", "json", "markdown"),
                             help="report format (default: text on a terminal, json otherwise)")
-        parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+        parser.add_argument("--output", metavar="FILE",
+                            help="write the report to FILE or s3://bucket/key instead of stdout")
+    _logging(parser)
+
+
+def _logging(parser: argparse.ArgumentParser, level: str | None = None) -> None:
     parser.add_argument("--log-format", choices=("console", "json"),
                         help="log format on stderr (default: console on a terminal, json otherwise)")
-    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info",
-                        help="log level (default: info); AWS library logs stay at warning")
+    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default=level,
+                        help="log level (default: warning on a terminal, info otherwise); AWS library logs stay "
+                             "at warning")
     parser.add_argument("--debug", action="store_true", help="print a traceback on internal errors")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="drift",
-        description="Detect configuration drift between declared and live AWS SageMaker models.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def build_parser() -> Parser:
+    parser = Parser(prog="drift", description="Detect configuration drift between declared and live AWS SageMaker "
+                    "models, endpoint configs and endpoints.", epilog=_EPILOG,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"sagemaker-drift {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
 
-    check = sub.add_parser("check", help="one pass: compare live models with the desired state and report",
-                           description="Read every live model in scope, compare it with the desired state, "
-                                       "print a report and exit 0 (in sync), 2 (drift) or 1 (error).",
-                           epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check = sub.add_parser("check", help="one pass: compare live resources with the desired state and report",
+                           description="Read every live resource in scope, compare it with the desired state, print "
+                           "a report and exit 0 (in sync), 2 (drift) or 1 (error).", epilog=_EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(check)
-    check.add_argument("--notify", action="store_true",
-                       help="send notifications for changes of drift, as the daemon would")
+    check.add_argument("--notify", action="store_true", help="send notifications for changes of drift, as the daemon "
+                       "would (needs state.path)")
     check.add_argument("--full", action="store_true",
-                       help="describe every model, ignoring the incremental shortcut of kept state")
-    check.add_argument("--concurrency", type=int, metavar="N",
-                       help="parallel DescribeModel calls per target (default: aws.concurrency or 32)")
+                       help="describe every resource, ignoring the incremental shortcut of kept state")
+    check.add_argument("--concurrency", type=_bounded(1, 256), metavar="N",
+                       help="parallel describe calls per target (default: aws.concurrency or 32)")
+    check.add_argument("--shard", metavar="I/N", help="read only the units of shard I of N (auto/N: the index from "
+                       "JOB_COMPLETION_INDEX, as a Kubernetes Indexed Job sets it)")
 
-    daemon = sub.add_parser("daemon", help="run check on a schedule, notify on changes, serve health/metrics",
-                            description="Run passes on the configured schedule until SIGTERM/SIGINT; "
-                                        "SIGHUP (or a changed config file) reloads config and desired state.")
+    daemon = sub.add_parser("daemon", help="run check on a schedule, notify on changes, serve /healthz and /metrics",
+                            description="Run passes on the configured schedule until SIGTERM/SIGINT; SIGHUP (or a "
+                            "changed config or desired file) reloads config and desired state.")
     _common(daemon, report=False)
     daemon.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:9108",
                         help="address for /healthz and /metrics (default: 127.0.0.1:9108)")
-    daemon.add_argument("--concurrency", type=int, metavar="N", help="parallel DescribeModel calls per target")
+    daemon.add_argument("--concurrency", type=_bounded(1, 256), metavar="N", help="parallel describe calls per target")
 
     validate = sub.add_parser("validate", help="validate config and desired-state files; no AWS calls",
-                              description="Validate drift.yaml and every desired-state file against "
-                                          "botocore's SageMaker model; exit 0 when valid, 1 otherwise.")
-    _common(validate, report=False, aws=False)
+                              description="Validate drift.yaml and every desired-state file against botocore's "
+                              "SageMaker model; exit 0 when valid, 1 otherwise.")
+    _common(validate, report=False)
 
-    imp = sub.add_parser("import", help="write desired-state YAML from live models",
-                         description="Adopt existing models: write desired-state YAML from live models, "
-                                     "without read-only fields or values equal to SageMaker's defaults. "
-                                     "Secret-looking Environment values become !env placeholders.")
+    imp = sub.add_parser("import", help="write desired-state YAML from live resources (no config file needed)",
+                         description="Adopt existing models (and with --endpoints, endpoint configs and endpoints): "
+                         "write desired-state YAML without read-only fields or SageMaker's defaults. Secret-looking "
+                         "values become !env placeholders. Existing files are never overwritten without --force.")
     _common(imp, report=False)
     imp.add_argument("--model", action="append", default=[], metavar="NAME", help="model to import; repeatable")
-    imp.add_argument("--name-prefix", default=None, metavar="PREFIX", help="import models whose name starts so")
-    imp.add_argument("--out", metavar="DIR", help="write one file per model into DIR (default: stdout)")
+    imp.add_argument("--name-prefix", default=None, metavar="PREFIX", help="import resources whose name starts so")
+    imp.add_argument("--endpoints", action="store_true", help="also import endpoint configs and endpoints")
+    imp.add_argument("--out", metavar="DIR", help="write one file per resource into DIR (default: stdout)")
+    imp.add_argument("--force", action="store_true", help="overwrite files that already exist in --out")
+
+    lock = sub.add_parser("lock", help="write the lock file: declared image tags and artifacts resolved",
+                          description="Resolve every declared image tag to its digest and every declared artifact "
+                          "to its identity, and write the lock file (lock: in the config). --check exits 1 when the "
+                          "lock file no longer matches the desired state, without calling AWS.")
+    _common(lock, report=False)
+    lock.add_argument("--check", action="store_true", help="only say whether the lock file is up to date")
+
+    merge = sub.add_parser("merge", help="merge the reports of a sharded pass into one report",
+                           description="Merge shard reports (files, s3:// objects, or an s3:// prefix ending in /) "
+                           "into one report; exit 0, 2 or 1 like check. Refuses missing, repeated or foreign shards.",
+                           epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    merge.add_argument("reports", nargs="+", metavar="REPORT", help="shard report: a file, s3://bucket/key or "
+                       "s3://bucket/prefix/")
+    _common(merge)
+    merge.add_argument("--notify", action="store_true", help="notify as check --notify would (needs state.path)")
+    merge.add_argument("--max-age", metavar="DURATION", help="refuse shards that finished longer ago (e.g. 1h)")
 
     demo = sub.add_parser("demo", help="see drift detection work on an embedded local SageMaker (no AWS)",
-                          description="Start a local SageMaker (moto) on 127.0.0.1, create the example models "
-                                      "from config/, introduce drift, run check against it, print the report "
-                                      "and clean up. Never touches real AWS.")
-    demo.add_argument("--config", metavar="PATH", default=DEFAULT_CONFIG,
-                      help=f"example config whose models are used (default: {DEFAULT_CONFIG})")
+                          description="Start a local SageMaker (moto) on 127.0.0.1, create the example models, "
+                          "endpoints, images and artifacts, introduce drift, run check against it, print the report "
+                          "and clean up. Never touches real AWS.")
     demo.add_argument("--format", choices=("text", "json", "markdown"), help="report format")
-    demo.add_argument("--log-format", choices=("console", "json"), help="log format on stderr")
-    demo.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="warning",
-                      help="log level (default: warning)")
-    demo.add_argument("--debug", action="store_true", help="print a traceback on internal errors")
+    _logging(demo, level="warning")
     return parser
 
 
-def load_settings(args: argparse.Namespace) -> Config:
-    """The config file with CLI overrides applied; a missing file is fine when --desired names the models."""
-    return load_config(
-        args.config,
-        desired_override=tuple(args.desired),
-        region=getattr(args, "region", None),
-        profile=getattr(args, "profile", None),
-        endpoint_url=getattr(args, "endpoint_url", None),
-        required=not args.desired or args.config != DEFAULT_CONFIG,
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    signals = None
+    if "daemon" in argv[:1] or (argv and argv[0].startswith("-") and "daemon" in argv):
+        from drift.daemon import install_signals
+
+        signals = install_signals()
+    args = build_parser().parse_args(argv)
     from drift import logging as drift_logging
 
     drift_logging.configure(args.log_format, args.log_level)
@@ -121,86 +150,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from drift.pipeline import new_run_id, utc_now
 
     args.run_id = new_run_id(utc_now())
+    args.signals = signals
     structlog.contextvars.bind_contextvars(run_id=args.run_id)
+    from drift.commands.run import dispatch, fail
+
     try:
-        return _dispatch(args)
-    except InputError as exc:
-        for finding in exc.findings:
-            print(f"{finding}", file=sys.stderr)
-        count = len(exc.findings)
-        print(f"drift: {count} error{'s' if count != 1 else ''} in the input; nothing was checked",
-              file=sys.stderr)
-        drift_logging.get_logger().error("drift.config.invalid", errors=count)
-        return EXIT_ERROR
-    except DriftError as exc:
-        print(f"drift: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("drift: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        if args.debug:
-            raise
-        print(f"drift: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)",
-              file=sys.stderr)
-        return EXIT_ERROR
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    command: Any = {
-        "check": _cmd_check,
-        "validate": _cmd_validate,
-        "daemon": _cmd_daemon,
-        "import": _cmd_import,
-        "demo": _cmd_demo,
-    }[args.command]
-    result: int = command(args)
-    return result
-
-
-def _with_concurrency(config: Config, args: argparse.Namespace) -> Config:
-    import dataclasses
-
-    if getattr(args, "concurrency", None):
-        if not 1 <= args.concurrency <= 256:
-            raise DriftError("--concurrency must be between 1 and 256")
-        return dataclasses.replace(config, aws=dataclasses.replace(config.aws, concurrency=args.concurrency))
-    return config
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from drift.commands import validate
-
-    return validate(load_settings(args))
-
-
-def _cmd_check(args: argparse.Namespace) -> int:
-    from drift.commands import check
-
-    config = _with_concurrency(load_settings(args), args)
-    return check(config, fmt=args.format, output=args.output, full=args.full, notify=args.notify,
-                 run_id=args.run_id)
-
-
-def _cmd_daemon(args: argparse.Namespace) -> int:
-    from drift.commands import load_models
-    from drift.daemon import run_daemon
-    from drift.desired import DesiredModel
-
-    def load() -> tuple[Config, list[DesiredModel]]:
-        config = _with_concurrency(load_settings(args), args)
-        return config, load_models(config)
-
-    return run_daemon(load, args.listen)
-
-
-def _cmd_import(args: argparse.Namespace) -> int:
-    from drift.importer import run_import
-
-    return run_import(load_settings(args), models=tuple(args.model), name_prefix=args.name_prefix, out=args.out)
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from drift.demo import run_demo
-
-    return run_demo(config_path=args.config, fmt=args.format)
+        return dispatch(args)
+    except BaseException as exc:  # noqa: BLE001 - every outcome becomes an exit code and one clear message
+        return fail(exc, args)

@@ -13,10 +13,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from drift.config import AwsSettings, Config, Target, load_config
-from drift.desired import DesiredModel, load_desired
+from drift.desired import DesiredResource, DesiredState, load_desired
 from drift.errors import DriftError
 from drift.report import Report, Status
 
@@ -65,11 +66,21 @@ def _isolate_from_aws() -> None:
     })
 
 
+def examples_dir() -> Path:
+    """The example config shipped in the package (a wheel's drift/examples), or the checkout's config/."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "examples", package.parent / "config"):
+        if (candidate / "drift.yaml").is_file():
+            return candidate
+    raise DriftError("the example config is missing from this installation (drift/examples/drift.yaml)")
+
+
 def _demo_config(config_path: str, url: str, state_dir: str) -> Config:
     try:
         base = load_config(config_path)
     except DriftError:
-        base = Config(path=config_path, aws=AwsSettings(targets=()), desired=("config/models/*.yaml",))
+        models = str(Path(config_path).parent / "models")
+        base = Config(path=config_path, aws=AwsSettings(targets=()), desired=(models,))
     target = Target(name="demo", regions=("us-east-1",), endpoint_url=url)
     return dataclasses.replace(
         base,
@@ -81,7 +92,7 @@ def _demo_config(config_path: str, url: str, state_dir: str) -> Config:
     )
 
 
-def _introduce_drift(client: Any, models: list[DesiredModel]) -> list[str]:
+def _introduce_drift(client: Any, models: list[DesiredResource]) -> list[str]:
     """Realistic hand edits: a bumped image tag, an added Environment key, a deleted and a stray model."""
     from drift.embedded import create_model_request
 
@@ -110,35 +121,33 @@ def _introduce_drift(client: Any, models: list[DesiredModel]) -> list[str]:
     return changes
 
 
-def run_demo(*, config_path: str, fmt: str | None) -> int:
+def run_demo(*, fmt: str | None) -> int:
     started = time.monotonic()
-    if not os.path.exists(config_path):
-        raise DriftError(f"{config_path} not found: drift demo uses the example models in config/; run it from "
-                         "the repository root or pass --config PATH")
+    config_path = str(examples_dir() / "drift.yaml")
     _isolate_from_aws()
     import boto3
 
     from drift.embedded import LocalSageMaker, create_model_request
     from drift.pipeline import run_pass
     from drift.render import render
-    from drift.state import Store
+    from drift.store import Store
 
     server = LocalSageMaker()
     url = server.start()
     try:
         with tempfile.TemporaryDirectory(prefix="drift-demo-") as state_dir:
             config = _demo_config(config_path, url, state_dir)
-            models = load_desired(config.desired, base_dir=config.base_dir, targets=("demo",),
-                                  environ=_PlaceholderEnv())
-            models = [dataclasses.replace(m, target=None) for m in models]
+            desired = load_desired(config.desired, environ=_PlaceholderEnv())
+            models = list(desired.models)
             client = boto3.client("sagemaker", endpoint_url=url, region_name="us-east-1")
             for model in models:
                 client.create_model(**create_model_request(model.spec))
             store = Store(config.state_path or os.path.join(state_dir, "state.db"))
+            state = DesiredState(resources=tuple(models))
             try:
-                baseline = run_pass(config, models, store=store).report
+                baseline = run_pass(config, state, store=store).report
                 changes = _introduce_drift(client, models)
-                report = run_pass(config, models, store=store).report
+                report = run_pass(config, state, store=store).report
             finally:
                 store.close()
     finally:
@@ -146,11 +155,12 @@ def run_demo(*, config_path: str, fmt: str | None) -> int:
     chosen = fmt or "text"
     sys.stdout.write(render(report, chosen, color=chosen == "text" and sys.stdout.isatty()))
     if chosen == "text":
-        desired = ", ".join(config.desired)
+        where = ", ".join(os.path.relpath(d) if not os.path.relpath(d).startswith("..") else d
+                          for d in config.desired)
         print()
         import textwrap
 
-        print(textwrap.fill(EXPLANATION.format(desired=desired, changes="; ".join(changes)), width=100))
+        print(textwrap.fill(EXPLANATION.format(desired=where, changes="; ".join(changes)), width=100))
         print()
         print(TRY_NEXT)
         print(f"(demo finished in {time.monotonic() - started:.1f}s; the local SageMaker has been stopped)")

@@ -1,206 +1,288 @@
-"""Desired-state YAML -> DesiredModel values, each remembering its file and lines.
+"""Desired-state YAML -> DesiredResource values (models, endpoint configs, endpoints), each with its marks.
 
-A desired file is ``models:`` (a list of CreateModel requests) plus an optional
-``target:``; top-level ``x-`` keys hold shared anchors and are ignored. Files,
-directories and globs are all accepted, and every error of every file is
-collected before we give up.
+A desired file holds ``models:``, ``endpoint_configs:`` and ``endpoints:`` lists of
+Create requests, plus an optional ``target:`` and ``region:``; top-level ``x-``
+keys hold shared anchors and are ignored. Every error of every file is collected
+before we give up, and every message says what to do: a pasted describe output
+is accepted (its read-only fields ignored, with one warning per file), while a
+CloudFormation template or intrinsic, or a model without its ``models:`` list,
+is refused with the way to write it.
 """
 
 from __future__ import annotations
 
-import glob
-import hashlib
-import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from drift import redact
-from drift._schema import check_keys, type_name
-from drift._yaml import EnvRef, MarkedDict, MarkedList, YamlSyntaxError, key_line, load_file, plain
-from drift.errors import DesiredStateError, Finding
+from drift._botocore import sagemaker_model
+from drift._words import suggest, type_name
+from drift._yaml import EnvRef, MarkedDict, MarkedList, key_line, load_file
+from drift.config.schema import REGION
+from drift.errors import DesiredStateError, Finding, YamlSyntaxError
+from drift.files import find_files
+from drift.kinds import BY_SECTION, KindSpec
+from drift.report import Kind
 from drift.validate import validate_entry
 
-_FILE_KEYS = ("models", "target")
-_SUFFIXES = (".yaml", ".yml")
+_FILE_KEYS = ("models", "endpoint_configs", "endpoints", "target", "region")
+_NAME_FIELDS = {spec.name_field: section for section, spec in BY_SECTION.items()}
 
 
 @dataclass(frozen=True, slots=True)
-class DesiredModel:
-    """One declared model: a CreateModel request plus where it was written."""
+class DesiredResource:
+    """One declared resource: a Create request plus where it was written."""
 
     name: str
     target: str | None
     spec: dict[str, Any]
     file: str
     line: int
-
-    @property
-    def digest(self) -> str:
-        """Identity of the declaration, used to know when a cached verdict is stale."""
-        blob = json.dumps(plain(self.spec), sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()
+    kind: Kind = Kind.MODEL
+    #: The file's ``region:``: the resource is expected there only (else in every region of its target).
+    region: str | None = None
 
     @property
     def declares_tags(self) -> bool:
         return "Tags" in self.spec and self.spec["Tags"] is not None
 
+    def expected_in(self, target: str, region: str, aliases: Iterable[str] = ()) -> bool:
+        """Whether this resource belongs to the (target, region) unit; ``aliases`` are other names of the target."""
+        named = self.target is None or self.target == target or self.target in aliases
+        return named and (self.region is None or self.region == region)
 
 
-
-def display_path(path: str) -> str:
-    """A path relative to the working directory when it lies below it, as the report wants."""
-    absolute = os.path.abspath(path)
-    try:
-        relative = os.path.relpath(absolute)
-    except ValueError:
-        return absolute
-    return absolute if relative.startswith("..") else relative
+#: The name the first release used.
+DesiredModel = DesiredResource
 
 
-def expand_patterns(patterns: Iterable[str], base_dir: str | None = None) -> tuple[list[str], list[Finding]]:
-    """Files named by file paths, directories (their *.yaml/*.yml) or globs, in a stable order."""
-    files: list[str] = []
-    findings: list[Finding] = []
-    for pattern in patterns:
-        matches = _expand_one(pattern)
-        if not matches and base_dir and not os.path.isabs(pattern):
-            matches = _expand_one(os.path.join(base_dir, pattern))
-        if not matches:
-            findings.append(Finding(pattern, None, "no desired-state file matches this path or glob"))
-        for match in matches:
-            if match not in files:
-                files.append(match)
-    return files, findings
+@dataclass(frozen=True, slots=True)
+class DesiredState:
+    resources: tuple[DesiredResource, ...]
+    files: tuple[str, ...] = ()
+    warnings: tuple[Finding, ...] = ()
+    #: Secret values read with !env; registered for scrubbing once the whole load succeeded.
+    secrets: frozenset[str] = frozenset()
+    _by_kind: dict[Kind, tuple[DesiredResource, ...]] = field(default_factory=dict, compare=False, repr=False)
+    #: Canonical forms computed once per resource and digest key (see classify.desired_forms).
+    forms_cache: dict[tuple[int, str], Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def of_kind(self, kind: Kind) -> tuple[DesiredResource, ...]:
+        if kind not in self._by_kind:
+            self._by_kind[kind] = tuple(r for r in self.resources if r.kind is kind)
+        return self._by_kind[kind]
+
+    @property
+    def models(self) -> tuple[DesiredResource, ...]:
+        return self.of_kind(Kind.MODEL)
 
 
-def _expand_one(pattern: str) -> list[str]:
-    if os.path.isdir(pattern):
-        found: list[str] = []
-        for root, _dirs, names in os.walk(pattern):
-            found.extend(os.path.join(root, n) for n in names if n.endswith(_SUFFIXES))
-        return sorted(display_path(f) for f in found)
-    if os.path.isfile(pattern):
-        return [display_path(pattern)]
-    return sorted(display_path(f) for f in glob.glob(pattern, recursive=True) if os.path.isfile(f))
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """What a file's ``target:`` may name: configured target names, or (for an organization) any account."""
+
+    names: tuple[str, ...] = ("default",)
+    regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    organization: bool = False
 
 
-def load_desired(
-    patterns: Iterable[str],
-    *,
-    base_dir: str | None = None,
-    targets: tuple[str, ...] = ("default",),
-    environ: Mapping[str, str] | None = None,
-) -> list[DesiredModel]:
-    """Load and validate every desired model; raise DesiredStateError listing every problem.
+def load_desired(patterns: Iterable[str], *, targets: Targets | None = None,
+                 environ: Mapping[str, str] | None = None) -> DesiredState:
+    """Load and validate every desired resource; raise DesiredStateError listing every problem.
 
     ``environ`` is where ``!env NAME`` values come from (default: the process environment).
     """
     env = os.environ if environ is None else environ
-    files, findings = expand_patterns(patterns, base_dir)
-    models: list[DesiredModel] = []
-    seen: dict[tuple[str | None, str], DesiredModel] = {}
+    files, findings = find_files(patterns)
+    loader = _FileLoader(targets or Targets(), env, findings)
+    resources: list[DesiredResource] = []
+    seen: dict[tuple[Kind, str | None, str], list[DesiredResource]] = {}
     for file in files:
-        for model in _load_file(file, targets, findings, env):
-            key = (model.target, model.name)
-            if key in seen:
-                first = seen[key]
-                findings.append(Finding(model.file, model.line,
-                                        f"declared twice (first at {first.file}:{first.line})",
-                                        model=model.name))
+        for resource in loader.load(file):
+            earlier = seen.setdefault((resource.kind, resource.target, resource.name), [])
+            clash = next((r for r in earlier if r.region is None or resource.region is None
+                          or r.region == resource.region), None)
+            if clash is not None:
+                findings.append(Finding(resource.file, resource.line,
+                                        f"declared twice (first at {clash.file}:{clash.line})", model=resource.name))
                 continue
-            seen[key] = model
-            models.append(model)
+            earlier.append(resource)
+            resources.append(resource)
     if findings:
         raise DesiredStateError(findings)
-    return models
+    return DesiredState(resources=tuple(resources), files=tuple(files), warnings=tuple(loader.warnings),
+                        secrets=frozenset(loader.secrets))
 
 
-def _load_file(file: str, targets: tuple[str, ...], findings: list[Finding], env: Mapping[str, str]) -> list[
-        DesiredModel]:
-    try:
-        doc = load_file(file)
-    except YamlSyntaxError as exc:
-        findings.append(Finding(file, exc.line, str(exc)))
-        return []
-    except OSError as exc:
-        findings.append(Finding(file, None, f"cannot read: {exc.strerror or exc}"))
-        return []
-    if doc is None:
-        return []
-    if not isinstance(doc, dict):
-        findings.append(Finding(file, getattr(doc, "line", 1),
-                                f"expected a mapping with a models: list, got {type_name(doc)}"))
-        return []
-    visible = MarkedDict({k: v for k, v in doc.items() if not (isinstance(k, str) and k.startswith("x-"))})
-    visible.lines, visible.line = getattr(doc, "lines", {}), getattr(doc, "line", 1)
-    check_keys(visible, _FILE_KEYS, file, "", findings)
-    target = doc.get("target")
-    if target is not None and (not isinstance(target, str) or target not in targets):
-        allowed = ", ".join(targets)
-        findings.append(Finding(file, key_line(doc, "target"),
-                                f"unknown target {target!r} (configured targets: {allowed})", path="target"))
-        return []
-    if target is None and len(targets) > 1:
-        findings.append(Finding(file, visible.line, "several aws.targets are configured: name one with target:"))
-        return []
-    entries = doc.get("models")
-    if entries is None:
-        findings.append(Finding(file, visible.line, "missing models: list"))
-        return []
-    if not isinstance(entries, list):
-        findings.append(Finding(file, key_line(doc, "models"),
-                                f"models must be a list, got {type_name(entries)}", path="models"))
-        return []
-    result = []
-    for i, entry in enumerate(entries):
-        line = key_line(entries, i) or 1
-        if not isinstance(entry, dict):
-            findings.append(Finding(file, line, f"a model entry must be a mapping, got {type_name(entry)}",
-                                    path=f"models[{i}]"))
-            continue
-        name = entry.get("ModelName")
-        label = name if isinstance(name, str) else f"models[{i}]"
-        before = len(findings)
-        spec = _resolve(entry, file, label, "", findings, env)
-        if len(findings) == before:
-            validate_entry(spec, file, label, findings)
-        if len(findings) == before and isinstance(name, str):
-            result.append(DesiredModel(name=name, target=target if isinstance(target, str) else None,
-                                       spec=spec, file=file, line=line))
-    return result
+class _FileLoader:
+    def __init__(self, targets: Targets, env: Mapping[str, str], findings: list[Finding]) -> None:
+        self.targets = targets
+        self.env = env
+        self.findings = findings
+        self.warnings: list[Finding] = []
+        self.secrets: set[str] = set()
 
-
-def _resolve(value: Any, file: str, model: str, path: str, findings: list[Finding], env: Mapping[str, str]) -> Any:
-    """Drop nulls and empties (absent everywhere) and read ``!env NAME`` values from the environment."""
-    if isinstance(value, EnvRef):
-        name = str(value)
-        if name not in env:
-            findings.append(Finding(file, value.line, f"environment variable {name} is not set (used as !env)",
-                                    model=model, path=path))
-            return ""
-        resolved = env[name]
-        if redact.is_secret_key(name) or redact.is_secret_key(path):
-            redact.register(resolved)
-        return resolved
-    if isinstance(value, dict):
-        out = MarkedDict()
-        out.line = getattr(value, "line", None)
-        for key, item in value.items():
-            child = _resolve(item, file, model, f"{path}.{key}" if path else str(key), findings, env)
-            # Empty and absent are the same, validation included; only an empty Tags means something
-            # ("this model carries no tags").
-            if child is None or (child in ({}, []) and not (path == "" and key == "Tags")):
+    def load(self, file: str) -> list[DesiredResource]:
+        try:
+            doc = load_file(file)
+        except YamlSyntaxError as exc:
+            self.findings.append(Finding(file, exc.line, str(exc)))
+            return []
+        if doc is None:
+            return []
+        if not isinstance(doc, dict):
+            self.findings.append(Finding(file, getattr(doc, "line", 1),
+                                         f"expected a mapping with a models: list, got {type_name(doc)}"))
+            return []
+        if not self._shape_is_ours(file, doc):
+            return []
+        target, region = self._placement(file, doc)
+        if target is False:
+            return []
+        pasted: list[str] = []
+        out: list[DesiredResource] = []
+        for section, spec in BY_SECTION.items():
+            entries = doc.get(section)
+            if entries is None:
                 continue
-            out[key] = child
-            out.lines[key] = key_line(value, key) or out.line or 0
+            if not isinstance(entries, list):
+                self.findings.append(Finding(file, key_line(doc, section),
+                                             f"{section} must be a list, got {type_name(entries)}", path=section))
+                continue
+            for i in range(len(entries)):
+                resource = self._entry(file, spec, section, entries, i, target, region, pasted)
+                if resource is not None:
+                    out.append(resource)
+        if pasted:
+            fields = ", ".join(dict.fromkeys(pasted))
+            self.warnings.append(Finding(file, None, f"read-only fields of describe output are ignored: {fields}"))
         return out
-    if isinstance(value, list):
-        items = MarkedList()
-        items.line = getattr(value, "line", None)
-        for i, item in enumerate(value):
-            items.append(_resolve(item, file, model, f"{path}[{i}]", findings, env))
-            items.lines.append(key_line(value, i) or items.line or 0)
-        return items
-    return value
+
+    def _shape_is_ours(self, file: str, doc: Mapping[str, Any]) -> bool:
+        """Refuse, with the way to write it, a CloudFormation template or a resource without its list."""
+        if "Resources" in doc or "AWSTemplateFormatVersion" in doc:
+            self.findings.append(Finding(file, getattr(doc, "line", 1),
+                                         "this is a CloudFormation template; desired state lists the resources "
+                                         "themselves: put each AWS::SageMaker::Model's Properties (intrinsic "
+                                         "functions resolved) under models:"))
+            return False
+        for name_field, section in _NAME_FIELDS.items():
+            if name_field in doc and section not in doc:
+                self.findings.append(Finding(file, key_line(doc, name_field),
+                                             f"a single resource without a list: put it under {section}: "
+                                             f"(indent it and start it with '- ')", path=name_field))
+                return False
+        visible = [k for k in doc if not (isinstance(k, str) and k.startswith("x-"))]
+        for key in visible:
+            if not isinstance(key, str) or key not in _FILE_KEYS:
+                self.findings.append(Finding(file, key_line(doc, key),
+                                             f"unknown key{suggest(str(key), _FILE_KEYS)}", path=str(key)))
+        if not any(section in doc for section in BY_SECTION):
+            self.findings.append(Finding(file, getattr(doc, "line", 1), "missing models: list"))
+            return False
+        return True
+
+    def _placement(self, file: str, doc: Mapping[str, Any]) -> tuple[Any, str | None]:
+        """The file's target and region; ``False`` as target when they are wrong (already reported)."""
+        target, region, t = doc.get("target"), doc.get("region"), self.targets
+        if target is not None:
+            allowed = isinstance(target, str | int) and (t.organization or str(target) in t.names)
+            if not allowed:
+                known = "an account id or name of the organization" if t.organization else ", ".join(t.names)
+                self.findings.append(Finding(file, key_line(doc, "target"),
+                                             f"unknown target {target!r} (configured targets: {known})",
+                                             path="target"))
+                return False, None
+            target = str(target)
+        elif len(t.names) > 1 or t.organization:
+            what = "an account id or name" if t.organization else "one with target:"
+            self.findings.append(Finding(file, getattr(doc, "line", 1),
+                                         f"several accounts or targets are configured: name {what}"))
+            return False, None
+        if region is not None:
+            allowed_regions = t.regions.get(str(target) if target else (t.names[0] if t.names else ""), ())
+            if not isinstance(region, str) or not REGION.match(region) or (allowed_regions and
+                                                                           region not in allowed_regions):
+                known = f" (the target's regions: {', '.join(allowed_regions)})" if allowed_regions else ""
+                self.findings.append(Finding(file, key_line(doc, "region"), f"unknown region {region!r}{known}",
+                                             path="region"))
+                return False, None
+        return target, region
+
+    def _entry(self, file: str, spec: KindSpec, section: str, entries: list[Any], i: int, target: str | None,
+               region: str | None, pasted: list[str]) -> DesiredResource | None:
+        entry = entries[i]
+        line = key_line(entries, i) or getattr(entry, "line", None) or 1
+        if not isinstance(entry, dict):
+            self.findings.append(Finding(file, line, f"an entry must be a mapping, got {type_name(entry)}",
+                                         path=f"{section}[{i}]"))
+            return None
+        name = entry.get(spec.name_field)
+        label = name if isinstance(name, str) else f"{section}[{i}]"
+        before = len(self.findings)
+        resolved = self._resolve(entry, file, label, "")
+        resolved = self._drop_pasted(spec, resolved, pasted)
+        if len(self.findings) == before:
+            validate_entry(resolved, spec.create_operation, file, label, self.findings)
+        if len(self.findings) != before or not isinstance(name, str):
+            return None
+        return DesiredResource(name=name, target=target, spec=resolved, file=file, line=line, kind=spec.kind,
+                               region=region)
+
+    def _drop_pasted(self, spec: KindSpec, entry: MarkedDict, pasted: list[str]) -> MarkedDict:
+        """Fields only a Describe answer has (ARN, times, status...) are accepted and ignored (SPEC §2)."""
+        describe = sagemaker_model().operation_model(spec.create_operation.replace("Create", "Describe", 1))
+        create = sagemaker_model().operation_model(spec.create_operation).input_shape.members
+        read_only = (set(describe.output_shape.members) - set(create)) | {"ResponseMetadata"}
+        found = [k for k in entry if k in read_only]
+        if not found:
+            return entry
+        pasted.extend(found)
+        kept = MarkedDict({k: v for k, v in entry.items() if k not in read_only})
+        kept.line, kept.lines = entry.line, {k: v for k, v in entry.lines.items() if k not in read_only}
+        if spec.kind is Kind.MODEL and "PrimaryContainer" in kept and kept.get("Containers") == [
+                kept["PrimaryContainer"]]:
+            del kept["Containers"]  # describe-model echoes the primary container in both forms
+        return kept
+
+    def _resolve(self, value: Any, file: str, name: str, path: str) -> Any:
+        """Drop nulls and empties (absent everywhere), read ``!env NAME``, refuse CloudFormation intrinsics."""
+        if isinstance(value, EnvRef):
+            return self._env(value, file, name, path)
+        if isinstance(value, dict):
+            intrinsic = next((k for k in value if isinstance(k, str) and (k == "Ref" or k.startswith("Fn::"))), None)
+            if intrinsic is not None and len(value) == 1:
+                self.findings.append(Finding(file, key_line(value, intrinsic), f"{intrinsic} is a CloudFormation "
+                                             "intrinsic function: resolve it to its value", model=name, path=path))
+                return MarkedDict()
+            out = MarkedDict()
+            out.line = getattr(value, "line", None)
+            for key, item in value.items():
+                child = self._resolve(item, file, name, f"{path}.{key}" if path else str(key))
+                # Empty and absent are the same, validation included; only an empty Tags means something.
+                if child is None or (child in ({}, []) and not (path == "" and key == "Tags")):
+                    continue
+                out[key] = child
+                out.lines[key] = key_line(value, key) or out.line or 0
+            return out
+        if isinstance(value, list):
+            items = MarkedList()
+            items.line = getattr(value, "line", None)
+            for i, item in enumerate(value):
+                items.append(self._resolve(item, file, name, f"{path}[{i}]"))
+                items.lines.append(key_line(value, i) or items.line or 0)
+            return items
+        return value
+
+    def _env(self, ref: EnvRef, file: str, name: str, path: str) -> str:
+        variable = str(ref)
+        if variable not in self.env:
+            self.findings.append(Finding(file, ref.line, f"environment variable {variable} is not set (used as !env)",
+                                         model=name, path=path))
+            return ""
+        value = self.env[variable]
+        if redact.is_secret(variable, value) or redact.is_secret_key(path.rsplit(".", 1)[-1]):
+            self.secrets.add(value)
+        return value

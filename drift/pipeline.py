@@ -1,35 +1,50 @@
-"""The one place that knows the order of the stages of a pass.
+"""The one place that knows the order of the stages of a pass; it reads as its diagram.
 
-    targets x regions --(live.py)--> ListModels summaries
-        declared & listed --(live.py, or the state cache)--> raw DescribeModel
-        raw --(normalise.py)--> canonical --(compare.py)--> differences
-        differences --(rules)--> ModelResult --> Report --(state.py)--> saved
+    plan        which (target, region) units, and which declared resources each must find   plan.py
+    read        listings, live forms (cache, Search or describe), tags, packages            read/
+    resolve     what image tags and artifacts point at now                                 integrity/resolve.py
+    judge       integrity against baselines; the serving chain of each endpoint            integrity/judge.py, chain.py
+    classify    declared + live + judged -> one verdict per resource (pure)                classify.py
+    filter      the user's ignore and severity rules                                       filters.py
+    report      one frozen Report                                                          report.py
+    record      state rows, baselines, pass history, and the outbox, in one transaction   record.py, notify/queue.py
 
-Each (target, region) is read independently and concurrently, and a target
-that cannot be read turns into ERROR results and a report-level error: it never
-hides the other targets, and it never looks in sync.
+Each (target, region) is read independently and concurrently; one that cannot be
+read turns into ERROR results and a report-level error, never hides the others,
+and never looks in sync.
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from drift.compare import canonical_desired, canonical_live, compare_canonical
-from drift.config import Config, Target
-from drift.desired import DesiredModel
-from drift.errors import AwsError
-from drift.live import LiveSummary, ModelNotFoundError, ModelReadError, TargetReader
-from drift.normalise import tags_as_mapping
-from drift.report import ModelResult, Report, Severity, Status, fingerprint, model_to_dict
-from drift.state import NORMALISER_VERSION, ListingHint, ModelRow, Store
+from drift import redact
+from drift.aws.session import Connection
+from drift.chain import ChainOutcome, deployed_refs, judge_chain
+from drift.classify import Judgements, Scope, classify_unit, desired_forms
+from drift.config.settings import Config, Target
+from drift.desired import DesiredState
+from drift.errors import StateError
+from drift.filters import apply_filters
+from drift.integrity.judge import Incarnation, Judged, judge
+from drift.integrity.lockfile import LockFile
+from drift.integrity.refs import Ref, model_refs
+from drift.integrity.resolve import Key, Resolution, Resolver
+from drift.notify.queue import queue_notifications
+from drift.plan import Shard, Unit, plan_units
+from drift.read.types import Counter, Progress, UnitRead
+from drift.read.unit import ReadOptions, read_unit
+from drift.record import changes
+from drift.report import Kind, Report, ShardInfo
+from drift.serialise import fingerprint
+from drift.store import Prior, Store
 
-Progress = Callable[[int, int], None]
+Connections = dict[tuple[str, str], Connection]
 
 
 def utc_now() -> str:
@@ -40,380 +55,217 @@ def new_run_id(started_at: str) -> str:
     return f"{started_at}-{secrets.token_hex(2)}"
 
 
-@dataclass
-class UnitOutcome:
-    """What one (target, region) produced: results, state rows, and any target-level error."""
-
-    results: list[ModelResult] = field(default_factory=list)
-    rows: list[ModelRow] = field(default_factory=list)
-    seen: set[tuple[str, str, str]] = field(default_factory=set)
-    error: str | None = None
-    account: str | None = None
-    region: str = ""
-    target: str | None = None
-    calls: int = 0
-    throttled: int = 0
-    described: int = 0
-    listing: ListingHint | None = None
+@dataclass(frozen=True, slots=True)
+class PassOptions:
+    full: bool = False
+    shard: Shard | None = None
+    inputs: str = ""
+    #: Accounts found through AWS Organizations (replace the config's targets), and why some could not be.
+    targets: tuple[Target, ...] | None = None
+    target_errors: tuple[str, ...] = ()
+    lock: LockFile | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PassResult:
     report: Report
-    outcomes: tuple[UnitOutcome, ...]
+    reads: tuple[UnitRead, ...]
+    calls_by_service: dict[str, int] = field(default_factory=dict)
+    #: The pass could not be recorded (a full disk, say): the report stands, the state did not move.
+    record_error: StateError | None = None
 
     @property
     def calls(self) -> int:
-        return sum(o.calls for o in self.outcomes)
+        return sum(self.calls_by_service.values())
 
     @property
     def throttled(self) -> int:
-        return sum(o.throttled for o in self.outcomes)
+        return sum(r.throttled for r in self.reads)
 
     @property
     def described(self) -> int:
-        return sum(o.described for o in self.outcomes)
+        return sum(r.described for r in self.reads)
+
+    @property
+    def complete(self) -> bool:
+        """Every unit was read (some resources may still be ERROR): what /healthz calls a successful pass."""
+        return not self.report.errors
 
 
-class _Counter:
-    def __init__(self, total: int, progress: Progress | None) -> None:
-        self.total = total
-        self.done = 0
-        self.progress = progress
-        self.lock = threading.Lock()
-
-    def tick(self) -> None:
-        with self.lock:
-            self.done += 1
-            done = self.done
-        if self.progress:
-            self.progress(done, self.total)
-
-
-def run_pass(
-    config: Config,
-    desired: list[DesiredModel],
-    *,
-    store: Store | None = None,
-    full: bool = False,
-    progress: Progress | None = None,
-    log: Any = None,
-    run_id: str | None = None,
-    channels: tuple[Any, ...] = (),
-    readers: dict[tuple[str, str], TargetReader] | None = None,
-) -> PassResult:
-    """One pass over every target and region; saves state (when kept) and returns the Report.
-
-    ``readers`` lets a long-running caller keep AWS sessions and connection pools between passes.
-
-    With ``channels``, notifications for changes of drift are queued in the outbox in the same
-    transaction that records the pass, so a crash can lose neither the verdict nor the alert.
-    """
+def run_pass(config: Config, desired: DesiredState, *, store: Store | None = None, options: PassOptions | None = None,
+             progress: Progress | None = None, log: Any = None, run_id: str | None = None, notify: bool = False,
+             connections: Connections | None = None) -> PassResult:
+    """One pass over every unit; records state and queues notifications (with ``notify``) when state is kept."""
+    options = options or PassOptions()
     started = utc_now()
     run_id = run_id or new_run_id(started)
-    loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drift-state")
-    # The state is read while the first AWS calls are in flight; units wait for it only when they need it.
-    previous_future: Future[dict[tuple[str, str, str], ModelRow]] = loader.submit(
-        store.model_rows if store else dict)
-    loader.shutdown(wait=False)
-    units = [(t, r) for t in config.aws.targets for r in t.regions]
-    hints = store.listing_hints() if store else {}
-    counter = _Counter(total=len(desired) * len(units), progress=progress)
-
-    def one(unit: tuple[Target, str]) -> UnitOutcome:
-        target, region = unit
-        mine = [d for d in desired if d.target in (None, target.name)]
-        reader = readers.get((target.name, region)) if readers is not None else None
-        if reader is None:
-            reader = TargetReader(target, region, config.aws)
-            if readers is not None:
-                readers[(target.name, region)] = reader
-        return _check_unit(config, reader, mine, previous_future, full=full, counter=counter, log=log,
-                           hint=hints.get((target.name, region)))
-
-    if len(units) == 1:
-        outcomes = [one(units[0])]
-    else:
-        with ThreadPoolExecutor(max_workers=min(8, len(units)), thread_name_prefix="drift-target") as pool:
-            outcomes = list(pool.map(one, units))
-
-    previous = previous_future.result()
-    results = tuple(r for o in outcomes for r in o.results)
-    for outcome in outcomes:
-        if outcome.error is not None:
-            if log is not None:  # said once for the target, not once per model it hides
-                log.error("drift.model.checked", status=Status.ERROR.value, region=outcome.region,
-                          models=len(outcome.results), error=outcome.error)
-            continue
-        for result in outcome.results:
-            _log_model(log, result)
-    errors = tuple(o.error for o in outcomes if o.error)
-    report = Report(run_id=run_id, started_at=started, finished_at=utc_now(), models=results, errors=errors)
-    if store:
-        extra = None
-        if channels:
-            from drift.notify.dispatch import queue_notifications
-
-            scopes = {(o.account, o.region) for o in outcomes if o.error is None and o.account}
-
-            def extra(conn: Any) -> None:
-                queue_notifications(conn, channels, report, scopes)
-
-        save_pass(store, report, outcomes, previous, extra)
-    return PassResult(report=report, outcomes=tuple(outcomes))
-
-
-def save_pass(store: Store, report: Report, outcomes: list[UnitOutcome],
-              previous: dict[tuple[str, str, str], ModelRow], extra: Callable[[Any], None] | None = None) -> None:
-    """Record the pass atomically; ``extra`` adds more writes (the outbox) to the same transaction."""
-    with store.transaction() as conn:
-        for outcome in outcomes:
-            for row in outcome.rows:
-                Store.save_model(conn, row, report.finished_at)
-            if outcome.listing is not None and outcome.target is not None:
-                Store.save_listing(conn, outcome.target, outcome.region, outcome.listing, report.finished_at)
-            if outcome.error is None and outcome.account is not None:
-                stale = [k for k in previous if k[0] == outcome.account and k[1] == outcome.region
-                         and k not in outcome.seen]
-                Store.forget_models(conn, stale)
-        Store.save_run(conn, report.run_id, report.started_at, report.finished_at,
-                       {"checked": report.summary.checked}, report.exit_code())
-        if extra:
-            extra(conn)
-
-
-def _check_unit(
-    config: Config,
-    reader: TargetReader,
-    declared: list[DesiredModel],
-    previous_future: Future[dict[tuple[str, str, str], ModelRow]],
-    *,
-    full: bool,
-    counter: _Counter,
-    log: Any,
-    hint: ListingHint | None = None,
-) -> UnitOutcome:
-    target, region = reader.target, reader.region
-    outcome = UnitOutcome(region=region, target=target.name)
-    reader.counter.reset()
-    prefix = config.name_prefix
-    server_filter = prefix if prefix and all(d.name.startswith(prefix) for d in declared) else ""
-    bulk: Future[dict[str, list[dict[str, str]]] | None] | None = None
-    try:
-        reader.open()
-        # Identity, listing and bulk tags are independent: overlap their round trips.
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="drift-list") as pool:
-            identity = pool.submit(reader.identify)
-            listing = pool.submit(reader.list_models, server_filter, hint)
-            if _bulk_tags_pay_off(declared):
-                bulk = pool.submit(reader.bulk_tags)
-            try:
-                account = identity.result()
-            finally:
-                listed_or_error = _settle(listing)
-            outcome.account = account
-            if isinstance(listed_or_error, AwsError):
-                raise listed_or_error
-            listed, outcome.listing = listed_or_error
-    except AwsError as exc:
-        outcome.error = str(exc)
-        account = outcome.account or _known_account(previous_future.result(), region) or "unknown"
-        outcome.results = [
-            ModelResult(name=d.name, account=account, region=region, status=Status.ERROR,
-                        error=f"listing failed: {exc}", target=target.name)
-            for d in declared
-        ]
-        for _ in declared:
-            counter.tick()
-        _count_calls(outcome, reader)
-        return outcome
-
-    previous = previous_future.result()
-    live = {s.name: s for s in listed}
-    names = {d.name for d in declared}
-    jobs: list[tuple[DesiredModel, LiveSummary]] = []
-    for d in declared:
-        key = (account, region, d.name)
-        outcome.seen.add(key)
-        summary = live.get(d.name)
-        if summary is None:
-            prior = previous.get(key)
-            result = _missing(d, account, region, target, prior)
-            outcome.results.append(result)
-            _keep(outcome, _row(result, prior, live_form=prior.live if prior else None, tags=None))
-            counter.tick()
-        else:
-            jobs.append((d, summary))
-    if config.unmanaged:
-        for summary in listed:
-            if summary.name in names or not summary.name.startswith(config.name_prefix):
-                continue
-            key = (account, region, summary.name)
-            outcome.seen.add(key)
-            prior = previous.get(key)
-            result = ModelResult(name=summary.name, account=account, region=region, status=Status.UNMANAGED,
-                                 severity=Severity.WARNING, recreated=_recreated(prior, summary),
-                                 target=target.name, arn=summary.arn, creation_time=summary.creation_time)
-            outcome.results.append(result)
-            _keep(outcome, _row(result, prior, live_form=None, tags=None))
-
-    bulk_tags = bulk.result() if bulk else None
-    tags_for = _tag_source(reader, bulk_tags)
-
-    def check(job: tuple[DesiredModel, LiveSummary]) -> tuple[ModelResult, ModelRow | None, bool]:
-        d, summary = job
-        prior = previous.get((account, region, d.name))
+    if store is not None:
+        redact.use_key(store.digest_key())
+    prior = store.prior() if store is not None else Prior.empty()
+    units = plan_units(config, desired, options.targets, options.shard)
+    conns = _connections(config, units, connections)
+    reads = _read(config, units, conns, prior, options.full, Counter(sum(len(u.declared) for u in units), progress),
+                  log)
+    resolutions = _resolve(config, reads, conns)
+    judged = {(r.unit.target.name, r.unit.region): _judge(config, desired, r, resolutions, prior, options.lock,
+                                                           keep_state=store is not None) for r in reads}
+    scope = Scope(unmanaged=config.unmanaged, name_prefix=config.name_prefix, endpoints=config.endpoints)
+    results = [res for r in reads
+               for res in classify_unit(r, prior.resources, scope, desired, judged[(r.unit.target.name,
+                                                                                     r.unit.region)])]
+    results = list(apply_filters(results, config.ignore, config.severity))
+    errors = tuple(options.target_errors) + tuple(r.error for r in reads if r.error)
+    report = Report(run_id=run_id, started_at=started, finished_at=utc_now(), resources=tuple(results),
+                    errors=errors, shard=_shard_info(options, units, reads))
+    _log(log, report, reads, prior)
+    record_error = None
+    if store is not None:
+        integrity = {(r.account or "", r.unit.region, name): j for r in reads
+                     for name, j in judged[(r.unit.target.name, r.unit.region)].integrity.items()}
         try:
-            return _check_model(config, reader, d, summary, account, region, target, prior, full=full,
-                                tags_for=tags_for)
-        finally:
-            counter.tick()
-
-    # Models whose cached live form stands and whose tags are already known need no AWS call: decide them
-    # here; the thread pool is for the ones that call AWS.
-    local: list[tuple[DesiredModel, LiveSummary]] = []
-    remote: list[tuple[DesiredModel, LiveSummary]] = []
-    for job in jobs:
-        tags_known = bulk_tags is not None or not job[0].declares_tags
-        settled = _cache_hit(previous.get((account, region, job[0].name)), job[1], full) and tags_known
-        (local if settled else remote).append(job)
-    finished = [check(job) for job in local]
-    if remote:
-        workers = max(1, min(config.aws.concurrency, len(remote)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drift-describe") as pool:
-            finished.extend(pool.map(check, remote))
-    for result, row, described in finished:
-        outcome.results.append(result)
-        outcome.described += described
-        if row is not None:
-            outcome.rows.append(row)
-    _count_calls(outcome, reader)
-    return outcome
+            record_pass(store, report, reads, prior, integrity, config.notify if notify else ())
+        except StateError as exc:
+            record_error = exc
+    calls: dict[str, int] = {}
+    for conn in conns.values():
+        for service, count in conn.counter.by_service.items():
+            calls[service] = calls.get(service, 0) + count
+    return PassResult(report=report, reads=tuple(reads), calls_by_service=calls, record_error=record_error)
 
 
-def _check_model(
-    config: Config,
-    reader: TargetReader,
-    desired: DesiredModel,
-    summary: LiveSummary,
-    account: str,
-    region: str,
-    target: Target,
-    prior: ModelRow | None,
-    *,
-    full: bool,
-    tags_for: Callable[[str], list[dict[str, str]]],
-) -> tuple[ModelResult, ModelRow | None, bool]:
-    cached = _cache_hit(prior, summary, full)
-    described = False
-    try:
-        if cached:
-            assert prior is not None
-            assert prior.live is not None
-            live_form = prior.live
-        else:
-            live_form = canonical_live(reader.describe(desired.name), None)
-            described = True
-        tags = tags_as_mapping(tags_for(summary.arn)) if desired.declares_tags else None
-    except ModelNotFoundError:
-        result = _missing(desired, account, region, target, prior)
-        return result, _row(result, prior, live_form=prior.live if prior else None, tags=None), described
-    except ModelReadError as exc:
-        result = ModelResult(name=desired.name, account=account, region=region, status=Status.ERROR,
-                             error=str(exc), target=target.name, arn=summary.arn,
-                             creation_time=summary.creation_time)
-        return result, None, described
-    declared, expected = canonical_desired(desired)
-    actual = {**live_form, "Tags": tags} if tags is not None else live_form
-    diffs = compare_canonical(desired, declared, expected, actual, ignore=config.ignore, severity=config.severity)
-    worst = max((d.severity for d in diffs), key=lambda s: s.rank, default=None)
-    result = ModelResult(
-        name=desired.name, account=account, region=region,
-        status=Status.MODIFIED if diffs else Status.IN_SYNC, severity=worst,
-        recreated=_recreated(prior, summary), differences=diffs, target=target.name,
-        arn=summary.arn, creation_time=summary.creation_time,
-    )
-    return result, _row(result, prior, live_form=live_form, tags=tags), described
+def _connections(config: Config, units: list[Unit], cache: Connections | None) -> Connections:
+    """One connection per unit, kept between passes by a long-running caller (sessions and pools)."""
+    out: Connections = {}
+    for unit in units:
+        key = (unit.target.name, unit.region)
+        conn = cache.get(key) if cache is not None else None
+        if conn is None or conn.target != unit.target:
+            conn = Connection(unit.target, unit.region, config.aws)
+            if cache is not None:
+                cache[key] = conn
+        out[key] = conn
+    return out
 
 
-def _bulk_tags_pay_off(declared: list[DesiredModel]) -> bool:
-    """Tags change in place, so they are read every pass: in bulk (GetResources, 100 models a page) when
-    that costs fewer calls than one ListTags per model that declares Tags."""
-    wanted = sum(1 for d in declared if d.declares_tags)
-    return wanted > max(1, -(-len(declared) // 100))
+def _read(config: Config, units: list[Unit], conns: Connections, prior: Prior, full: bool, counter: Counter,
+          log: Any) -> list[UnitRead]:
+    options = ReadOptions(full=full, name_prefix=config.name_prefix, endpoints=config.endpoints,
+                          bulk_read=config.aws.bulk_read, max_models=config.aws.max_models,
+                          concurrency=config.aws.concurrency)
+
+    def one(unit: Unit) -> UnitRead:
+        read = read_unit(conns[(unit.target.name, unit.region)], unit, options, prior, counter, log)
+        if read.account is None:  # a unit that failed before saying who it is: the account it had last time
+            known = {k[1] for k in prior.resources if k[2] == unit.region} if unit.target.account_id is None else {
+                unit.target.account_id}
+            if len(known) == 1:
+                from dataclasses import replace
+
+                read = replace(read, account=known.pop())
+        return read
+
+    if len(units) <= 1:
+        return [one(u) for u in units]
+    workers = min(config.aws.max_parallel_targets, len(units))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drift-unit") as pool:
+        return list(pool.map(one, units))
 
 
-def _tag_source(reader: TargetReader, bulk: dict[str, list[dict[str, str]]] | None) -> Callable[
-        [str], list[dict[str, str]]]:
-    """Bulk tags when they were read (GetResources lists only tagged resources), else one ListTags each."""
-    if bulk is not None:
-        return lambda arn: bulk.get(arn, [])
-    return reader.list_tags
+def _refs(config: Config, read: UnitRead) -> Iterable[Ref]:
+    integrity = config.integrity
+    for name in (d.name for d in read.unit.declared_of(Kind.MODEL)):
+        live = read.of(Kind.MODEL).get(name)
+        if live is not None and live.form is not None and integrity.enabled:
+            yield from model_refs(live.form, images=integrity.images, artifacts=integrity.artifacts)
+    for endpoint in read.of(Kind.ENDPOINT).values():
+        yield from deployed_refs(endpoint)
 
 
-def _settle(future: Future[tuple[list[LiveSummary], ListingHint]]) -> tuple[list[LiveSummary], ListingHint] | AwsError:
-    try:
-        return future.result()
-    except AwsError as exc:
-        return exc
+def _resolve(config: Config, reads: list[UnitRead], conns: Connections) -> dict[Key, Resolution]:
+    jobs = [(conns[(r.unit.target.name, r.unit.region)], ref) for r in reads if r.error is None
+            for ref in _refs(config, r)]
+    return Resolver(concurrency=min(32, config.aws.concurrency)).resolve(jobs)
 
 
-def _keep(outcome: UnitOutcome, row: ModelRow | None) -> None:
-    if row is not None:
-        outcome.rows.append(row)
+def _judge(config: Config, desired: DesiredState, read: UnitRead, resolutions: dict[Key, Resolution], prior: Prior,
+           lock: LockFile | None, *, keep_state: bool) -> Judgements:
+    if read.error is not None:
+        return Judgements()
+    target, now = read.unit.target.name, utc_now()
+    integrity: dict[str, Judged] = {}
+    if config.integrity.enabled:
+        for model in read.unit.declared_of(Kind.MODEL):
+            live = read.of(Kind.MODEL).get(model.name)
+            if live is None or live.form is None:
+                continue
+            refs = model_refs(live.form, images=config.integrity.images, artifacts=config.integrity.artifacts)
+            where = Incarnation(target, read.account or "", read.unit.region, live.listed.arn, live.listed.created)
+            integrity[model.name] = judge(model, desired_forms(desired, model)[0], refs, resolutions, where,
+                                          prior.baselines_of(where.account, where.region, model.name), lock,
+                                          denied_is_error=config.integrity.denied == "error",
+                                          keep_state=keep_state, now=now)
+    chains: dict[str, ChainOutcome] = {
+        name: judge_chain(live, read.of(Kind.ENDPOINT_CONFIG), read.of(Kind.MODEL), resolutions, target)
+        for name, live in read.of(Kind.ENDPOINT).items() if live.facts is not None}
+    return Judgements(integrity=integrity, chains=chains)
 
 
-def _cache_hit(prior: ModelRow | None, summary: LiveSummary, full: bool) -> bool:
-    """A model is immutable: same ARN and CreationTime as when we described it means the same content."""
-    return (
-        not full and prior is not None and prior.live is not None and prior.arn == summary.arn
-        and prior.creation_time == summary.creation_time and prior.normaliser == NORMALISER_VERSION
-    )
+def _shard_info(options: PassOptions, units: list[Unit], reads: list[UnitRead]) -> ShardInfo | None:
+    if options.shard is None:
+        return None
+    return ShardInfo(index=options.shard.index, count=options.shard.count, units=tuple(u.key for u in units),
+                     inputs=options.inputs,
+                     read=tuple((r.unit.key, r.account) for r in reads if r.error is None and r.account))
 
 
-def _missing(d: DesiredModel, account: str, region: str, target: Target, prior: ModelRow | None) -> ModelResult:
-    return ModelResult(name=d.name, account=account, region=region, status=Status.MISSING,
-                       severity=Severity.CRITICAL, target=target.name,
-                       arn=prior.arn if prior else None, creation_time=prior.creation_time if prior else None)
+def read_scopes(reads: Iterable[UnitRead]) -> set[tuple[str, str]]:
+    """(account, region) of every unit read completely: only there may a vanished resource resolve."""
+    return {(r.account, r.unit.region) for r in reads if r.error is None and r.account}
 
 
-def _recreated(prior: ModelRow | None, summary: LiveSummary) -> bool:
-    """The same name now stands for another model: its ARN or CreationTime changed since we last saw it."""
-    if prior is None or prior.arn is None:
-        return False
-    return (prior.arn, prior.creation_time) != (summary.arn, summary.creation_time)
+def record_pass(store: Store, report: Report, reads: Iterable[UnitRead], prior: Prior,
+                integrity: dict[tuple[str, str, str], Judged], channels: tuple[Any, ...] = ()) -> None:
+    """Record the pass atomically; notifications it causes are queued in the same transaction."""
+    reads = list(reads)
+    todo = changes(report, reads, prior, integrity)
+    now = report.finished_at
+    with store.transaction() as tx:
+        for row in todo.rows:
+            tx.save_resource(row, now)
+        tx.forget_resources(todo.forget)
+        for target, region, kind, hint in todo.listings:
+            tx.save_listing(target, region, kind, hint, now)
+        for account, region, name, arn, created in todo.incarnations:
+            tx.forget_baselines(account, region, name, keep=(arn, created))
+        for key in todo.forget:
+            if key[0] == Kind.MODEL.value:
+                tx.forget_baselines(key[1], key[2], key[3])
+        for baseline in todo.baselines:
+            tx.save_baseline(baseline)
+        s = report.summary
+        tx.save_run(report.run_id, report.started_at, report.finished_at, {"checked": s.checked},
+                    report.exit_code())
+        if channels:
+            queue_notifications(store, tx, tuple(channels), report, read_scopes(reads))
 
 
-def _row(result: ModelResult, prior: ModelRow | None, *, live_form: dict[str, Any] | None,
-         tags: dict[str, str] | None) -> ModelRow | None:
-    """The state row for a result, or None when the stored row already says exactly this."""
-    row = ModelRow(
-        account=result.account, region=result.region, name=result.name,
-        arn=result.arn, creation_time=result.creation_time,
-        live=live_form, tags=tags, normaliser=NORMALISER_VERSION if live_form is not None else None,
-        result=model_to_dict(result), fingerprint=fingerprint(result),
-    )
-    return None if row == prior else row
-
-
-def _known_account(previous: dict[tuple[str, str, str], ModelRow], region: str) -> str | None:
-    accounts = {k[0] for k in previous if k[1] == region}
-    return accounts.pop() if len(accounts) == 1 else None
-
-
-def _count_calls(outcome: UnitOutcome, reader: TargetReader) -> None:
-    outcome.calls = reader.counter.calls
-    outcome.throttled = reader.counter.throttled
-
-
-def _log_model(log: Any, result: ModelResult) -> None:
+def _log(log: Any, report: Report, reads: list[UnitRead], prior: Prior) -> None:
+    """A unit that failed is said once; a drifted resource only when its drift is new or changed."""
     if log is None:
         return
-    model_log = log.bind(model=result.name, account=result.account, region=result.region)
-    model_log.debug("drift.model.checked", status=result.status.value)
-    if result.drifted:
-        model_log.info("drift.model.drifted", status=result.status.value,
-                       severity=result.severity.value if result.severity else None,
-                       paths=[d.path for d in result.differences])
-    elif result.status is Status.ERROR:
-        model_log.warning("drift.model.checked", status=result.status.value, error=result.error)
+    for read in reads:
+        if read.error is not None:
+            log.error("drift.target.failed", target=read.unit.target.name, region=read.unit.region,
+                      resources=len(read.unit.declared), error=read.error)
+    failed = {(r.unit.target.name, r.unit.region) for r in reads if r.error}
+    for result in report.resources:
+        resource_log = log.bind(model=result.name, kind=result.kind.value, account=result.account,
+                                region=result.region)
+        resource_log.debug("drift.model.checked", status=result.status.value)
+        row = prior.resources.get(result.key)
+        if result.drifted and (row is None or row.fingerprint != fingerprint(result)):
+            resource_log.info("drift.model.drifted", status=result.status.value,
+                              severity=result.severity.value if result.severity else None,
+                              paths=[d.path for d in result.differences])
+        elif result.error and (result.target, result.region) not in failed:
+            resource_log.warning("drift.model.checked", status=result.status.value, error=result.error)

@@ -1,18 +1,32 @@
 """The frozen Report: one value is the whole result of a pass, sorted for stable output.
 
-It is serialised to the SPEC §4 JSON shape in exactly one place (``to_dict``);
-every writer, the notifier and the state store consume the same value.
+It holds every resource of every kind (models, endpoint configs, endpoints); it
+is serialised to the SPEC §4 JSON shape in exactly one place (``serialise.py``),
+and every writer, the notifier and the state store consume the same value.
 """
 
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA = "drift.report/v1"
+
+class Kind(enum.Enum):
+    """A kind of SageMaker resource; the value is the report's ``kind``."""
+
+    MODEL = "Model"
+    ENDPOINT_CONFIG = "EndpointConfig"
+    ENDPOINT = "Endpoint"
+
+    @property
+    def section(self) -> str:
+        """The report list (and desired-state key) that holds this kind."""
+        return {"Model": "models", "EndpointConfig": "endpoint_configs", "Endpoint": "endpoints"}[self.value]
+
+    @property
+    def order(self) -> int:
+        return {"Model": 0, "EndpointConfig": 1, "Endpoint": 2}[self.value]
 
 
 class Status(enum.Enum):
@@ -27,6 +41,15 @@ class DiffType(enum.Enum):
     NOT_EQUAL = "NOT_EQUAL"
     ADD = "ADD"
     REMOVE = "REMOVE"
+    #: What a field points at (SPEC §8, §9): judged against a baseline.
+    REPOINTED = "REPOINTED"
+    OVERWRITTEN = "OVERWRITTEN"
+    GONE = "GONE"
+    STALE = "STALE"
+
+    @property
+    def against_baseline(self) -> bool:
+        return self in (DiffType.REPOINTED, DiffType.OVERWRITTEN, DiffType.GONE, DiffType.STALE)
 
 
 class Severity(enum.Enum):
@@ -49,6 +72,17 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Baseline:
+    """Where the expected value of a REPOINTED/OVERWRITTEN/GONE/STALE finding comes from."""
+
+    origin: str  # "lock" | "first-seen" | "endpoint"
+    file: str | None = None
+    line: int | None = None
+    at: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Difference:
     """One field that differs; values are already redacted."""
 
@@ -58,10 +92,24 @@ class Difference:
     actual: Any
     severity: Severity
     source: Source | None = None
+    baseline: Baseline | None = None
+    #: For a changed S3 prefix: counts of added/removed/changed keys and up to ten keys.
+    detail: Any = None
+    #: One sentence for people ("tag fraud:3.1 now points to sha256:9c1…").
+    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class ModelResult:
+class ServedBy:
+    endpoint: str
+    variant: str
+    stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The verdict on one resource."""
+
     name: str
     account: str
     region: str
@@ -71,17 +119,29 @@ class ModelResult:
     differences: tuple[Difference, ...] = ()
     error: str | None = None
     target: str = "default"
-    # Identity of the live model this verdict is about (not part of the JSON).
+    kind: Kind = Kind.MODEL
+    resolved: tuple[tuple[str, Any], ...] = ()
+    unverified: tuple[str, ...] = ()
+    served_by: tuple[ServedBy, ...] = ()
+    #: Identity of the live resource this verdict is about (not part of the JSON).
     arn: str | None = None
     creation_time: str | None = None
 
     @property
-    def sort_key(self) -> tuple[str, str, str]:
-        return (self.account, self.region, self.name)
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.kind.value, self.account, self.region, self.name)
+
+    @property
+    def sort_key(self) -> tuple[int, str, str, str]:
+        return (self.kind.order, self.account, self.region, self.name)
 
     @property
     def drifted(self) -> bool:
         return self.status in DRIFTED
+
+
+#: The name the first release used; a model is one kind of resource.
+ModelResult = Result
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +152,28 @@ class Summary:
     missing: int = 0
     unmanaged: int = 0
     error: int = 0
+    unverified: int = 0
 
     @classmethod
-    def of(cls, models: tuple[ModelResult, ...]) -> Summary:
+    def of(cls, resources: tuple[Result, ...]) -> Summary:
         def count(status: Status) -> int:
-            return sum(1 for m in models if m.status is status)
+            return sum(1 for m in resources if m.status is status)
 
-        return cls(checked=len(models), in_sync=count(Status.IN_SYNC), modified=count(Status.MODIFIED),
-                   missing=count(Status.MISSING), unmanaged=count(Status.UNMANAGED), error=count(Status.ERROR))
+        return cls(checked=len(resources), in_sync=count(Status.IN_SYNC), modified=count(Status.MODIFIED),
+                   missing=count(Status.MISSING), unmanaged=count(Status.UNMANAGED), error=count(Status.ERROR),
+                   unverified=sum(1 for m in resources if m.unverified))
+
+
+@dataclass(frozen=True, slots=True)
+class ShardInfo:
+    """What one shard of a sharded pass covered (SPEC §10)."""
+
+    index: int
+    count: int
+    units: tuple[str, ...]
+    inputs: str
+    #: Units read completely: (unit, account); lets `merge` resolve alerts of resources that left scope.
+    read: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +181,24 @@ class Report:
     run_id: str
     started_at: str
     finished_at: str
-    models: tuple[ModelResult, ...]
-    #: Problems that concern a whole target (a listing that failed), not one model.
+    resources: tuple[Result, ...]
+    #: Problems that concern a whole target (a listing that failed), not one resource.
     errors: tuple[str, ...] = ()
+    shard: ShardInfo | None = None
+    #: For a merged report: the shards it was made of.
+    shards: tuple[ShardInfo, ...] = ()
     summary: Summary = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "models", tuple(sorted(self.models, key=lambda m: m.sort_key)))
-        object.__setattr__(self, "summary", Summary.of(self.models))
+        object.__setattr__(self, "resources", tuple(sorted(self.resources, key=lambda m: m.sort_key)))
+        object.__setattr__(self, "summary", Summary.of(self.resources))
+
+    def of_kind(self, kind: Kind) -> tuple[Result, ...]:
+        return tuple(r for r in self.resources if r.kind is kind)
+
+    @property
+    def models(self) -> tuple[Result, ...]:
+        return self.of_kind(Kind.MODEL)
 
     @property
     def has_error(self) -> bool:
@@ -122,66 +206,10 @@ class Report:
 
     @property
     def has_drift(self) -> bool:
-        return any(m.drifted for m in self.models)
+        return any(m.drifted for m in self.resources)
 
     def exit_code(self) -> int:
         """0 in sync, 2 drift, 1 error; an error wins: a pass that could not look never says 0 or 2."""
         if self.has_error:
             return 1
         return 2 if self.has_drift else 0
-
-
-def difference_to_dict(diff: Difference) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "path": diff.path,
-        "type": diff.type.value,
-        "expected": diff.expected,
-        "actual": diff.actual,
-        "severity": diff.severity.value,
-    }
-    if diff.source is not None:
-        out["source"] = {"file": diff.source.file, "line": diff.source.line}
-    return out
-
-
-def model_to_dict(model: ModelResult) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "name": model.name,
-        "account": model.account,
-        "region": model.region,
-        "status": model.status.value,
-        "severity": model.severity.value if model.severity else None,
-        "recreated": model.recreated,
-        "differences": [difference_to_dict(d) for d in model.differences],
-    }
-    if model.error is not None:
-        out["error"] = model.error
-    return out
-
-
-def to_dict(report: Report) -> dict[str, Any]:
-    """The SPEC §4 shape; the one place a Report becomes plain data."""
-    from drift.redact import scrub_value
-
-    s = report.summary
-    out: dict[str, Any] = {
-        "schema": SCHEMA,
-        "run_id": report.run_id,
-        "started_at": report.started_at,
-        "finished_at": report.finished_at,
-        "summary": {"checked": s.checked, "in_sync": s.in_sync, "modified": s.modified,
-                    "missing": s.missing, "unmanaged": s.unmanaged, "error": s.error},
-        "models": [model_to_dict(m) for m in report.models],
-    }
-    if report.errors:
-        out["errors"] = list(report.errors)
-    return dict(scrub_value(out))
-
-
-def fingerprint(model: ModelResult) -> str:
-    """Identity of a model's drift: its status and (redacted) differences, nothing that changes per pass."""
-    from drift.redact import scrub_value
-
-    body = {"status": model.status.value,
-            "differences": scrub_value([difference_to_dict(d) | {"source": None} for d in model.differences])}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]

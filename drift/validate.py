@@ -1,4 +1,4 @@
-"""Desired-state model entries vs botocore's own SageMaker CreateModel input shape.
+"""Desired-state entries vs botocore's own SageMaker input shapes (CreateModel, CreateEndpointConfig, ...).
 
 cfn-lint validates against AWS's published schemas, never hand-made lists; so do
 we. botocore's ParamValidator checks only types, required members and minimums,
@@ -14,33 +14,29 @@ from typing import Any
 
 import regex
 
-from drift._schema import suggest, type_name
-from drift._yaml import key_line
+from drift._botocore import input_shape
+from drift._words import suggest, type_name
+from drift._yaml import MarkedDict, key_line
 from drift.errors import Finding
 
 
 @functools.cache
-def create_model_shape() -> Any:
-    """The CreateModel input shape; loaded once, since botocore parses a large JSON file for it."""
-    from drift._botocore import new_session
-
-    model = new_session().get_service_model("sagemaker")
-    return model.operation_model("CreateModel").input_shape
-
-
-@functools.cache
 def _pattern(text: str) -> Any:
-    return regex.compile(text)
+    """A documented pattern, or None for the rare one ``regex`` cannot compile (no check beats a crash)."""
+    try:
+        return regex.compile(text)
+    except regex.error:
+        return None
 
 
 class _Walk:
-    def __init__(self, file: str, model: str | None, findings: list[Finding]) -> None:
+    def __init__(self, file: str, name: str | None, findings: list[Finding]) -> None:
         self.file = file
-        self.model = model
+        self.name = name
         self.findings = findings
 
     def error(self, line: int | None, path: str, message: str) -> None:
-        self.findings.append(Finding(self.file, line, message, model=self.model, path=path))
+        self.findings.append(Finding(self.file, line, message, model=self.name, path=path))
 
     def value(self, shape: Any, value: Any, path: str, line: int | None, *, env_value: bool = False) -> None:
         kind = shape.type_name
@@ -124,14 +120,14 @@ class _Walk:
             self.error(line, path, f"expected a string, got {type_name(value)}")
             return
         if shape.enum and value not in shape.enum:
-            self.error(line, path, f"invalid value {value!r} (allowed: {', '.join(shape.enum)})")
+            self.error(line, path, f"invalid value {_shown(value, path)} (allowed: {', '.join(shape.enum)})")
             return
         if not self.bounds(shape, len(value), path, line, "is", " characters long", what=what):
             return
         pattern = shape.metadata.get("pattern")
-        if pattern and not _pattern(pattern).fullmatch(value):
-            shown = value if len(value) <= 80 else value[:77] + "..."
-            self.error(line, path, f"{what} {shown!r} does not match the pattern {pattern}")
+        compiled = _pattern(pattern) if pattern else None
+        if compiled is not None and not compiled.fullmatch(value):
+            self.error(line, path, f"{what} {_shown(value, path)} does not match the pattern {pattern}")
 
     def bounds(self, shape: Any, size: int, path: str, line: int | None, verb: str, unit: str,
                what: str = "value") -> bool:
@@ -146,49 +142,56 @@ class _Walk:
         return True
 
 
-def validate_entry(entry: dict[str, Any], file: str, model: str | None, findings: list[Finding]) -> None:
-    """Append a Finding for everything in one CreateModel-shaped entry that SageMaker would reject."""
-    shape = create_model_shape()
-    walk = _Walk(file, model, findings)
-    body = dict(entry)
-    tags = body.pop("Tags", None)
-    walk.structure(shape, _with_marks(entry, body), "", getattr(entry, "line", None))
-    if tags is not None:
+def _shown(value: str, path: str) -> str:
+    """A value quoted in a message, unless it could be a secret (SPEC §4: error messages included)."""
+    from drift.redact import is_secret
+
+    if is_secret(path.rsplit(".", 1)[-1], value):
+        return "'***'"
+    return repr(value if len(value) <= 80 else value[:77] + "...")
+
+
+def validate_entry(entry: dict[str, Any], operation: str, file: str, name: str | None,
+                   findings: list[Finding]) -> None:
+    """Append a Finding for everything in one Create-request entry that SageMaker would reject."""
+    shape = input_shape(operation)
+    walk = _Walk(file, name, findings)
+    body = MarkedDict({k: v for k, v in entry.items() if k != "Tags"})
+    body.line = getattr(entry, "line", None)
+    body.lines = dict(getattr(entry, "lines", {}))
+    walk.structure(shape, body, "", body.line)
+    tags = entry.get("Tags")
+    if tags is not None and "Tags" in shape.members:
         _validate_tags(walk, shape.members["Tags"], tags, key_line(entry, "Tags"))
+    if operation == "CreateModel":
+        _one_container_form(walk, entry)
+
+
+def _one_container_form(walk: _Walk, entry: dict[str, Any]) -> None:
+    """A model needs PrimaryContainer or Containers, as SageMaker does (and not both)."""
     has_primary = entry.get("PrimaryContainer") is not None
     has_list = bool(entry.get("Containers"))
-    line = getattr(entry, "line", None)
     if not has_primary and not has_list:
-        walk.error(line, "PrimaryContainer", "a model needs PrimaryContainer or Containers")
+        walk.error(getattr(entry, "line", None), "PrimaryContainer", "a model needs PrimaryContainer or Containers")
     elif has_primary and has_list:
         walk.error(key_line(entry, "Containers"), "Containers", "declare PrimaryContainer or Containers, not both")
 
 
-def _with_marks(source: Any, body: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``body`` that keeps the line marks of ``source``."""
-    from drift._yaml import MarkedDict
-
-    copy = MarkedDict(body)
-    copy.line = getattr(source, "line", None)
-    copy.lines = dict(getattr(source, "lines", {}))
-    return copy
-
-
 def _validate_tags(walk: _Walk, shape: Any, tags: Any, line: int | None) -> None:
     """Tags may be a list of {Key, Value} (as SageMaker takes them) or a plain mapping."""
-    if isinstance(tags, dict):
-        walk.bounds(shape, len(tags), "Tags", line, "has", " entries")
-        tag = shape.member
-        for key, value in tags.items():
-            item_line = key_line(tags, key)
-            if not isinstance(key, str):
-                walk.error(item_line, f"Tags.{key}", f"tag keys must be strings, got {type_name(key)}")
-                continue
-            walk.string(tag.members["Key"], key, f"Tags.{key}", item_line, what="key")
-            if value is None:
-                walk.error(item_line, f"Tags.{key}", "tag value cannot be null; use \"\" for an empty value")
-                continue
-            walk.string(tag.members["Value"], str(value) if isinstance(value, int | float) and not isinstance(
-                value, bool) else value, f"Tags.{key}", item_line)
+    if not isinstance(tags, dict):
+        walk.value(shape, tags, "Tags", line)
         return
-    walk.value(shape, tags, "Tags", line)
+    walk.bounds(shape, len(tags), "Tags", line, "has", " entries")
+    tag = shape.member
+    for key, value in tags.items():
+        item_line = key_line(tags, key)
+        if not isinstance(key, str):
+            walk.error(item_line, f"Tags.{key}", f"tag keys must be strings, got {type_name(key)}")
+            continue
+        walk.string(tag.members["Key"], key, f"Tags.{key}", item_line, what="key")
+        if value is None:
+            walk.error(item_line, f"Tags.{key}", "tag value cannot be null; use \"\" for an empty value")
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        walk.string(tag.members["Value"], str(value) if number else value, f"Tags.{key}", item_line)

@@ -84,3 +84,24 @@ def report_of(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 
 def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {m["name"]: m for m in report["models"]}
+
+
+def compare(model: Any, live: dict[str, Any], live_tags: Any = None, *, ignore: Any = (), severity: Any = (),
+            packages: Any = None, account: str = "123456789012", region: str = "us-east-1") -> tuple[Any, ...]:
+    """The production comparison of one declared model with a DescribeModel answer (and ListTags), after the
+    ignore and severity rules: classify.compare_live then filters.apply_rules, as a pass runs them."""
+    from drift.aws.sagemaker import Listed
+    from drift.classify import compare_live, desired_forms
+    from drift.filters import apply_rules
+    from drift.kinds import KINDS, Context
+    from drift.read.tags import canonical_tags
+    from drift.read.types import Live
+    from drift.report import Kind, Result, Status
+
+    form = KINDS[Kind.MODEL].canonical(live)
+    tags = canonical_tags(live_tags or []) if model.declares_tags else None
+    item = Live(Kind.MODEL, Listed(model.name, f"arn:aws:sagemaker:{region}:{account}:model/{model.name}", "t"),
+                form=form, tags=tags)
+    found, _notes = compare_live(model, desired_forms(None, model), item, Context(account, region, packages or {}))
+    result = Result(model.name, account, region, Status.MODIFIED if found else Status.IN_SYNC, differences=found)
+    return apply_rules(result, tuple(ignore), tuple(severity)).differences

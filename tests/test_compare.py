@@ -6,14 +6,14 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from drift._yaml import load_text
-from drift.compare import compare
 from drift.config import PathRule
 from drift.desired import DesiredModel
 from drift.report import DiffType, Severity
+from tests.helpers import compare
 from tests.strategies import live_form, models
 
 BASE = {
@@ -160,7 +160,8 @@ def test_extra_container_is_drift() -> None:
     live = {**BASE, "PrimaryContainer": None, "Containers": [BASE["PrimaryContainer"], {"Image": "sidecar"}]}
     found = diffs(BASE, live)
     assert ("Containers[1].Image", "ADD") in found
-    assert ("InferenceExecutionConfig.Mode", "ADD") in found
+    # SPEC §3: Serial is the default whatever the number of containers, so the mode itself is not news.
+    assert not any(path.startswith("InferenceExecutionConfig") for path, _ in found)
 
 
 def test_paths_follow_the_desired_spelling() -> None:
@@ -209,14 +210,45 @@ def test_secret_values_are_masked_but_changes_reported() -> None:
     assert ("PrimaryContainer.Environment.DB_PASSWORD", "***", "***") == (diff.path, diff.expected, diff.actual)
 
 
+PACKAGE = "arn:aws:sagemaker:us-east-1:123456789012:model-package/p/1"
+PACKAGES = {f"{PACKAGE}#": ({"Image": "filled:1", "ModelDataUrl": "s3://b/filled.tar.gz", "Environment": {"X": "1"}},)}
+FILLED = {"ModelName": "pkg", "PrimaryContainer": {"ModelPackageName": PACKAGE, "Image": "filled:1",
+                                                   "ModelDataUrl": "s3://b/filled.tar.gz", "Environment": {"X": "1"}}}
+
+
+def _package_diffs(spec: dict[str, Any], live: dict[str, Any], packages: Any = PACKAGES) -> list[tuple[str, str]]:
+    return [(d.path, d.type.value) for d in compare(desired(spec), live, packages=packages)]
+
+
 def test_model_package_fills_are_not_drift() -> None:
-    """What SageMaker fills in from a model package is not drift unless declared."""
-    spec = {"ModelName": "pkg", "PrimaryContainer": {"ModelPackageName": "arn:aws:sagemaker:us-east-1:123456789012:"
-                                                                          "model-package/p/1"}}
-    live = {"ModelName": "pkg", "PrimaryContainer": {**spec["PrimaryContainer"], "Image": "filled:1",
-                                                     "ModelDataUrl": "s3://b/filled.tar.gz",
-                                                     "Environment": {"X": "1"}}}
-    assert [] == diffs(spec, live)
+    """What a model package gives (image, data, environment) is not drift when the container omits it."""
+    spec = {"ModelName": "pkg", "PrimaryContainer": {"ModelPackageName": PACKAGE}}
+    assert [] == _package_diffs(spec, FILLED)
+    assert [] == _package_diffs(spec, {"ModelName": "pkg", "PrimaryContainer": {"ModelPackageName": PACKAGE}})
+
+
+def test_model_package_container_still_finds_an_added_environment_key() -> None:
+    """An Environment key that neither the desired container nor the package has is ADD."""
+    spec = {"ModelName": "pkg", "PrimaryContainer": {"ModelPackageName": PACKAGE}}
+    live = {**FILLED, "PrimaryContainer": {**FILLED["PrimaryContainer"], "Environment": {"X": "1", "DEBUG": "1"}}}
+    assert [("PrimaryContainer.Environment.DEBUG", "ADD")] == _package_diffs(spec, live)
+
+
+def test_model_package_name_compares_by_resource() -> None:
+    """A bare name/version is the ARN of that package in the model's own account and region."""
+    spec = {"ModelName": "pkg", "PrimaryContainer": {"ModelPackageName": "P/1"}}
+    packages = {"P/1#": PACKAGES[f"{PACKAGE}#"]}
+    assert [] == _package_diffs(spec, FILLED, packages)
+    other = {**FILLED, "PrimaryContainer": {**FILLED["PrimaryContainer"],
+                                            "ModelPackageName": PACKAGE.replace("123456789012", "999999999999")}}
+    assert [("PrimaryContainer.ModelPackageName", "NOT_EQUAL")] == _package_diffs(spec, other, packages)
+
+
+def test_unreadable_model_package_compares_strictly() -> None:
+    """A package that cannot be read: compared as declared, so the filled fields show as ADD."""
+    spec = {"ModelName": "pkg", "PrimaryContainer": {"ModelPackageName": PACKAGE}}
+    found = _package_diffs(spec, FILLED, packages={f"{PACKAGE}#": None})
+    assert ("PrimaryContainer.Image", "ADD") in found
 
 
 def test_ignore_and_severity_rules() -> None:
@@ -241,6 +273,8 @@ def test_any_change_is_detected(spec: dict[str, Any], field: str, suffix: str) -
     """Changing a field on the live side is never missed."""
     live, tags = live_form(spec)
     containers = live.get("Containers") or [live["PrimaryContainer"]]
+    # A hostname SageMaker assigns to a container that declares none is its echo, not drift (SPEC §3).
+    assume(field != "ContainerHostname" or "ContainerHostname" in containers[0])
     containers[0][field] = str(containers[0].get(field, "")) + "-changed-" + suffix
     found = compare(desired(spec), live, tags)
     assert any(d.path.endswith(field) for d in found)

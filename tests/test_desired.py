@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from drift.desired import load_desired
+from drift.desired import Targets, load_desired
 from drift.errors import DesiredStateError
 
 
@@ -85,7 +85,7 @@ def test_null_is_absent_and_anchors_merge(tmp_path: Path) -> None:
         "x-env: &env\n  A: '1'\n  B: '2'\n"
         "models:\n  - ModelName: m\n    VpcConfig: null\n    PrimaryContainer:\n      Image: i\n"
         "      Environment:\n        <<: *env\n        B: '3'\n")
-    [model] = load_desired([str(tmp_path / "m.yaml")])
+    [model] = load_desired([str(tmp_path / "m.yaml")]).models
     assert {"A": "1", "B": "3"} == dict(model.spec["PrimaryContainer"]["Environment"])
     assert "VpcConfig" not in model.spec
 
@@ -96,7 +96,7 @@ def test_env_tag_reads_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
     text = HEAD + "    PrimaryContainer:\n      Image: i\n      Environment:\n        T: !env MY_TOKEN\n"
     (tmp_path / "ok.yaml").write_text(text)
-    [model] = load_desired([str(tmp_path / "ok.yaml")])
+    [model] = load_desired([str(tmp_path / "ok.yaml")]).models
     assert "s3cr3t-value" == model.spec["PrimaryContainer"]["Environment"]["T"]
     bad = text.replace("MY_TOKEN", "NOT_SET_ANYWHERE")
     assert ["m.yaml:7: fraud-v3: PrimaryContainer.Environment.T: environment variable NOT_SET_ANYWHERE is not "
@@ -107,7 +107,7 @@ def test_dollar_braces_are_kept_literally(tmp_path: Path) -> None:
     """${...} in desired state is the container's business, not ours."""
     (tmp_path / "m.yaml").write_text(HEAD + "    PrimaryContainer:\n      Image: i\n      Environment:\n"
                                             "        P: ${HOME}/x\n")
-    [model] = load_desired([str(tmp_path / "m.yaml")])
+    [model] = load_desired([str(tmp_path / "m.yaml")]).models
     assert "${HOME}/x" == model.spec["PrimaryContainer"]["Environment"]["P"]
 
 
@@ -117,7 +117,7 @@ def test_dollar_braces_are_kept_literally(tmp_path: Path) -> None:
     ("models:\n  - ModelName: a\n    PrimaryContainer: {Image: i}\n    PrimaryContainer: {Image: j}\n",
      "m.yaml:4: duplicate key 'PrimaryContainer' (first at line 3)"),
     ("modles: []\n", "m.yaml:1: modles: unknown key (did you mean models?)"),
-    ("models:\n  - 42\n", "m.yaml:2: models[0]: a model entry must be a mapping, got integer"),
+    ("models:\n  - 42\n", "m.yaml:2: models[0]: an entry must be a mapping, got integer"),
     ("a: &a [*a]\n", "m.yaml:1: YAML syntax error: found unconstructable recursive node"),
     ("models:\n  - ModelName: m\n    PrimaryContainer: {Image: i, Environment: {A: .nan}}\n",
      "m.yaml:3: '.nan' is not a usable number"),
@@ -153,4 +153,95 @@ def test_pattern_with_no_match(tmp_path: Path) -> None:
     with pytest.raises(DesiredStateError) as info:
         load_desired([str(tmp_path / "nothing-*.yaml")])
     assert [f"{tmp_path}/nothing-*.yaml: no desired-state file matches this path or glob"] == [
+        str(f) for f in info.value.findings]
+
+
+PASTED = """models:
+  - ModelName: fraud
+    PrimaryContainer:
+      Image: img:1
+      Mode: SingleModel
+    ExecutionRoleArn: arn:aws:iam::123456789012:role/r
+    ModelArn: arn:aws:sagemaker:us-east-1:123456789012:model/fraud
+    CreationTime: '2026-11-24T10:00:00.000000+00:00'
+    DeploymentRecommendation: {RecommendationStatus: NOT_APPLICABLE}
+    EnableNetworkIsolation: false
+    ResponseMetadata: {RequestId: abc, HTTPStatusCode: 200}
+"""
+
+
+def test_pasted_describe_model_output_is_accepted_with_one_warning(tmp_path: Path) -> None:
+    """describe-model's read-only fields are ignored, with one warning per file naming them."""
+    (tmp_path / "m.yaml").write_text(PASTED)
+    state = load_desired([str(tmp_path / "m.yaml")])
+    assert ["ModelName", "PrimaryContainer", "ExecutionRoleArn", "EnableNetworkIsolation"] == list(
+        state.models[0].spec)
+    assert [f"{tmp_path}/m.yaml: read-only fields of describe output are ignored: ModelArn, CreationTime, "
+            "DeploymentRecommendation, ResponseMetadata"] == [f"{w.file}: {w.message}" for w in state.warnings]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("models:\n  - ModelName: m\n    ExecutionRoleArn: !GetAtt Role.Arn\n    PrimaryContainer: {Image: i}\n",
+     "m.yaml:3: !GetAtt is a CloudFormation intrinsic function: resolve it to its value (drift compares the values "
+     "SageMaker holds, e.g. the role ARN itself)"),
+    ("models:\n  - ModelName: m\n    PrimaryContainer:\n      Image: !Sub '${AWS::AccountId}.dkr.ecr/x:1'\n",
+     "m.yaml:4: !Sub is a CloudFormation intrinsic function: resolve it to its value (drift compares the values "
+     "SageMaker holds, e.g. the role ARN itself)"),
+    ("models:\n  - ModelName: m\n    PrimaryContainer:\n      Image: {'Fn::Sub': 'x'}\n",
+     "m.yaml:4: m: PrimaryContainer.Image: Fn::Sub is a CloudFormation intrinsic function: resolve it to its value"),
+    ("models:\n  - ModelName: m\n    ExecutionRoleArn: {Ref: Role}\n    PrimaryContainer: {Image: i}\n",
+     "m.yaml:3: m: ExecutionRoleArn: Ref is a CloudFormation intrinsic function: resolve it to its value"),
+    ("models:\n  - ModelName: m\n\tPrimaryContainer: {Image: i}\n",
+     "m.yaml:3: a tab character cannot indent YAML: indent with spaces"),
+    ("ModelName: m\nPrimaryContainer: {Image: i}\n",
+     "m.yaml:1: ModelName: a single resource without a list: put it under models: (indent it and start it with '- ')"),
+    ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  M:\n    Type: AWS::SageMaker::Model\n",
+     "m.yaml:1: this is a CloudFormation template; desired state lists the resources themselves: put each "
+     "AWS::SageMaker::Model's Properties (intrinsic functions resolved) under models:"),
+    ("models:\n  - ModelName: m\n    PrimaryContainer: {Image: \"i\x00\"}\n",
+     "m.yaml:3: character '\\x00' is not allowed in YAML (control characters and NUL bytes are not text)"),
+    ("endpoint_configs:\n  - EndpointConfigName: c\n    ProductionVariants:\n      - VariantName: v\n"
+     "        ModelName: m\n        InstanceTyp: ml.m5.large\n",
+     "m.yaml:6: c: ProductionVariants[0].InstanceTyp: unknown field (did you mean InstanceType?)"),
+    ("endpoints:\n  - EndpointName: e\n", "m.yaml:2: e: EndpointConfigName: missing required field"),
+    ("region: us-west-2\nmodels:\n  - ModelName: m\n    PrimaryContainer: {Image: i}\n",
+     "m.yaml:1: region: unknown region 'us-west-2' (the target's regions: us-east-1)"),
+])
+def test_contract_messages(tmp_path: Path, text: str, expected: str) -> None:
+    """Each input a user gets wrong is answered with what to do, located by file and line (SPEC §2)."""
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    with pytest.raises(DesiredStateError) as info:
+        load_desired([str(path)], targets=Targets(regions={"default": ("us-east-1",)}))
+    assert [expected] == [str(f).replace(str(tmp_path) + "/", "") for f in info.value.findings]
+
+
+def test_endpoint_configs_and_endpoints_are_declared_beside_models(tmp_path: Path) -> None:
+    """A file may hold models, endpoint configs and endpoints; each becomes a resource of its kind."""
+    (tmp_path / "m.yaml").write_text(
+        "models:\n  - {ModelName: m, PrimaryContainer: {Image: i}}\n"
+        "endpoint_configs:\n  - EndpointConfigName: c\n    ProductionVariants:\n"
+        "      - {VariantName: v, ModelName: m, InstanceType: ml.m5.large, InitialInstanceCount: 1}\n"
+        "endpoints:\n  - {EndpointName: e, EndpointConfigName: c, Tags: {team: ml}}\n")
+    state = load_desired([str(tmp_path / "m.yaml")])
+    assert [("Model", "m"), ("EndpointConfig", "c"), ("Endpoint", "e")] == [
+        (r.kind.value, r.name) for r in state.resources]
+
+
+def test_a_file_region_limits_where_its_resources_are_expected(tmp_path: Path) -> None:
+    """With region: a file's resources belong to that region of its target only."""
+    (tmp_path / "m.yaml").write_text("region: eu-west-1\nmodels:\n  - {ModelName: m, PrimaryContainer: {Image: i}}\n")
+    [model] = load_desired([str(tmp_path / "m.yaml")],
+                           targets=Targets(regions={"default": ("us-east-1", "eu-west-1")})).models
+    assert (False, True) == (model.expected_in("default", "us-east-1"), model.expected_in("default", "eu-west-1"))
+
+
+def test_organization_files_name_accounts(tmp_path: Path) -> None:
+    """With an organization, a file must name its account (by id or name); any name is accepted here."""
+    (tmp_path / "a.yaml").write_text("target: '111122223333'\nmodels:\n  - {ModelName: m, PrimaryContainer: "
+                                     "{Image: i}}\n")
+    (tmp_path / "b.yaml").write_text("models:\n  - {ModelName: n, PrimaryContainer: {Image: i}}\n")
+    with pytest.raises(DesiredStateError) as info:
+        load_desired([str(tmp_path)], targets=Targets(names=(), organization=True))
+    assert [f"{tmp_path}/b.yaml:1: several accounts or targets are configured: name an account id or name"] == [
         str(f) for f in info.value.findings]

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drift.config import AwsSettings, Config, Target
-from drift.desired import DesiredModel
-from drift.pipeline import run_pass
-from drift.report import to_dict
-from drift.state import Store
+from drift.desired import DesiredModel, DesiredState
+from drift.pipeline import PassOptions, run_pass
+from drift.serialise import to_dict
+from drift.store import Store
 from tests.conftest import World
 
 NAMES = ["alpha", "beta", "gamma", "delta"]
@@ -26,8 +26,10 @@ def spec(name: str, image: str = "img:1", tags: dict[str, str] | None = None) ->
     return out
 
 
-DECLARED = [DesiredModel(n, None, spec(n, tags={"team": "ml"} if n in ("alpha", "gamma") else None), "m.yaml", i + 2)
-            for i, n in enumerate(NAMES[:3])]
+DECLARED = DesiredState(tuple(
+    DesiredModel(n, None, spec(n, tags={"team": "ml"} if n in ("alpha", "gamma") else None), "m.yaml", i + 2)
+    for i, n in enumerate(NAMES[:3])))
+FULL = PassOptions(full=True)
 
 operations = st.lists(st.tuples(
     st.sampled_from(["create", "delete", "recreate", "recreate_changed", "tag", "untag"]),
@@ -74,14 +76,14 @@ def test_incremental_equals_full(world: World, config: Config, tmp_path_factory:
         world.create(spec(name, tags={"team": "ml"}))
     directory: Path = tmp_path_factory.mktemp("inc")
     incremental, full = Store(str(directory / "inc.db")), Store(str(directory / "full.db"))
-    readers: dict[Any, Any] = {}
+    connections: dict[Any, Any] = {}
     try:
-        assert 0 == run_pass(config, DECLARED, store=incremental, readers=readers).report.exit_code()
-        run_pass(config, DECLARED, store=full, full=True, readers=readers)
+        assert 0 == run_pass(config, DECLARED, store=incremental, connections=connections).report.exit_code()
+        run_pass(config, DECLARED, store=full, options=FULL, connections=connections)
         for op, name in ops:
             apply(world, op, name)
-            fast = run_pass(config, DECLARED, store=incremental, readers=readers)
-            slow = run_pass(config, DECLARED, store=full, full=True, readers=readers)
+            fast = run_pass(config, DECLARED, store=incremental, connections=connections)
+            slow = run_pass(config, DECLARED, store=full, options=FULL, connections=connections)
             assert not slow.report.has_error, slow.report
             assert essence(slow.report) == essence(fast.report), (op, name)
             assert fast.described <= slow.described
@@ -92,7 +94,7 @@ def test_incremental_equals_full(world: World, config: Config, tmp_path_factory:
 
 def test_steady_state_describes_nothing(world: World, config: Config, tmp_path: Path) -> None:
     """With nothing changed, a pass costs the ListModels pages, STS and the tag reads; no DescribeModel."""
-    for declared in DECLARED:
+    for declared in DECLARED.resources:
         world.create(declared.spec)
     store = Store(str(tmp_path / "s.db"))
     try:
@@ -102,8 +104,9 @@ def test_steady_state_describes_nothing(world: World, config: Config, tmp_path: 
         store.close()
     assert (3, 0) == (first.described, second.described)
     assert essence(first.report) == essence(second.report)
-    # STS + one ListModels page + one GetResources page (two models declare Tags: bulk is cheaper).
-    assert 3 == second.calls
+    # One ListModels page + one ListEndpoints page + one GetResources page (two models declare Tags: bulk is
+    # cheaper); the account is known from the last pass and checked against the listed ARNs, so no STS call.
+    assert {"sagemaker": 2, "resource-groups-tagging-api": 1} == second.calls_by_service
 
 
 def test_two_way_listing_finds_every_model(world: World, config: Config, tmp_path: Path) -> None:
@@ -117,15 +120,16 @@ def test_two_way_listing_finds_every_model(world: World, config: Config, tmp_pat
         list(pool.map(lambda n: world.client.create_model(**create_model_request(spec(n))), names))
     store = Store(str(tmp_path / "s.db"))
     try:
-        first = run_pass(config, [], store=store)
-        second = run_pass(config, [], store=store)
+        first = run_pass(config, DesiredState(()), store=store)
+        second = run_pass(config, DesiredState(()), store=store)
         hints = store.listing_hints()
     finally:
         store.close()
     for result in (first, second):
         assert names == [m.name for m in result.report.models]
         assert {"UNMANAGED"} == {m.status.value for m in result.report.models}
-    # identity + at most 4 pages (planned two-way: asc 2 and desc 2, fewer when the chains meet early);
-    # the budget is ceil(250/100)+3 = 6
+    # at most 4 ListModels pages (planned two-way: asc 2 and desc 2, fewer when the chains meet early) and one
+    # ListEndpoints page; the budget is ceil(250/100)+3 = 6
     assert 4 <= second.calls <= 5
-    assert {("default", "us-east-1"): (True, 250)} == {k: (h.two_way, h.models) for k, h in hints.items()}
+    assert (True, 250) == (hints[("default", "us-east-1", "Model")].two_way, hints[("default", "us-east-1",
+                                                                                    "Model")].items)

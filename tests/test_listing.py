@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drift.listing import list_both_ways
+from drift.aws.listing import list_both_ways
 
 
 def server(names: list[str], page: int, behaviour: str) -> Any:

@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 
-from drift.config import Channel
+from drift.config import Channel, ChannelType
+from drift.logging import get_logger
+from drift.notify.delivery import Delivered, deliver_channel
 from drift.notify.slack import MAX_BLOCKS, MAX_HEADER, MAX_TEXT, slack_payload
-from drift.notify.webhook import post
 from drift.report import Difference, DiffType, ModelResult, Report, Severity, Source, Status
+from drift.store import Store
+from tests.helpers import free_port
 from tests.receiver import Receiver
 
 
@@ -25,66 +28,78 @@ def receiver() -> Iterator[Receiver]:
     r.stop()
 
 
+@pytest.fixture
+def store(tmp_path: Any) -> Iterator[Store]:
+    s = Store(str(tmp_path / "state.db"))
+    yield s
+    s.close()
+
+
 def channel(url: str, **kwargs: Any) -> Channel:
-    return Channel(**{"type": "webhook", "url": url, "name": "hook", "secret": "s3cret", "max_attempts": 3,
+    return Channel(**{"type": ChannelType.WEBHOOK, "url": url, "name": "hook", "secret": "s3cret", "max_attempts": 3,
                       "timeout": 2.0, **kwargs})
 
 
-def test_signature_and_headers(receiver: Receiver) -> None:
+def send(store: Store, hook: Channel, *bodies: bytes, budget: float = 20.0) -> tuple[Delivered, list[str]]:
+    """Queue ``bodies`` for ``hook`` and run one delivery round; (what it did, the delivery ids)."""
+    with store.transaction() as tx:
+        ids = [tx.enqueue(hook.name, "appeared", body, "2026-11-24T10:00:00Z") for body in bodies]
+    return deliver_channel(store, hook, get_logger(), budget=budget, backoff=0.01), ids
+
+
+def test_signature_and_headers(receiver: Receiver, store: Store) -> None:
     """The body is signed with HMAC-SHA256 of the raw bytes; id and user agent are set."""
     body = b'{"schema": "drift.report/v1"}'
-    result = post(channel(receiver.url), body, "delivery-1", backoff=0.01)
+    done, [delivery] = send(store, channel(receiver.url), body)
     [request] = receiver.all()
     expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
-    assert (True, 200, 1) == (result.ok, result.status, result.attempts)
-    assert (expected, "delivery-1", body) == (request.headers["X-Drift-Signature"],
-                                             request.headers["X-Drift-Delivery"], request.body)
+    assert (1, 0, 0) == (done.sent, done.failed, len(store.pending("hook")))
+    assert (expected, delivery, body) == (request.headers["X-Drift-Signature"], request.headers["X-Drift-Delivery"],
+                                          request.body)
     assert request.headers["User-Agent"].startswith("sagemaker-drift/")
 
 
-def test_5xx_is_retried_with_the_same_id(receiver: Receiver) -> None:
-    """Server errors are retried (up to max_attempts) with the same delivery id and body."""
+def test_5xx_is_retried_with_the_same_id(receiver: Receiver, store: Store) -> None:
+    """Server errors are retried (up to max_attempts a round) with the same delivery id and body, then kept."""
     receiver.status = 502
-    result = post(channel(receiver.url), b"{}", "same-id", backoff=0.01)
-    assert (False, 502, 3) == (result.ok, result.status, len(receiver.all()))
-    assert {"same-id"} == {r.headers["X-Drift-Delivery"] for r in receiver.all()}
+    done, [delivery] = send(store, channel(receiver.url), b"{}")
+    assert (0, 3, 1, 3) == (done.sent, done.failed, done.pending, len(receiver.all()))
+    assert {delivery} == {r.headers["X-Drift-Delivery"] for r in receiver.all()}
+    assert [delivery] == [e.delivery_id for e in store.pending("hook")]
 
 
-def test_429_honours_retry_after(receiver: Receiver) -> None:
+def test_429_honours_retry_after(receiver: Receiver, store: Store) -> None:
     """429 with Retry-After: 1 waits at least a second before the next attempt."""
     receiver.status, receiver.retry_after = 429, "1"
-    post(channel(receiver.url, max_attempts=2), b"{}", "x", backoff=0.01)
+    send(store, channel(receiver.url, max_attempts=2), b"{}")
     first, second = receiver.all()
     assert second.at - first.at >= 0.95
 
 
-def test_4xx_is_not_retried(receiver: Receiver) -> None:
-    """A 404 cannot be fixed by retrying: one attempt."""
-    receiver.status = 404
-    result = post(channel(receiver.url), b"{}", "x", backoff=0.01)
-    assert (False, 404, 1) == (result.ok, result.status, len(receiver.all()))
+def test_4xx_is_rejected_after_three_attempts_and_the_channel_goes_on(receiver: Receiver, store: Store) -> None:
+    """A message the channel rejects for good is given up after 3 attempts and kept; the next one is sent."""
+    receiver.status = 400
+    done, _ids = send(store, channel(receiver.url), b'{"n": 1}')
+    assert (0, 1, 3) == (done.sent, done.rejected, len(receiver.all()))
+    receiver.status = 200
+    done, _ids = send(store, channel(receiver.url), b'{"n": 2}')
+    assert (1, [b'{"n": 2}'], 1) == (done.sent, [r.body for r in receiver.delivered()], store.rejected_count())
 
 
-def test_connection_refused_fails_cleanly() -> None:
-    """Nobody listening: a failed delivery with a reason, never an exception."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def test_connection_refused_fails_cleanly(store: Store) -> None:
+    """Nobody listening: failed attempts with a reason, never an exception, bounded in time."""
     started = time.monotonic()
-    result = post(channel(f"http://127.0.0.1:{port}/hook"), b"{}", "x", backoff=0.01)
-    assert (False, None) == (result.ok, result.status)
-    assert "unreachable" in (result.error or "")
+    done, _ids = send(store, channel(f"http://127.0.0.1:{free_port()}/hook"), b"{}")
+    assert (0, 3, 1) == (done.sent, done.failed, done.pending)
     assert time.monotonic() - started < 10
 
 
-def test_slow_receiver_times_out(receiver: Receiver) -> None:
+def test_slow_receiver_times_out(receiver: Receiver, store: Store) -> None:
     """A receiver slower than the timeout is a failed attempt, bounded in time."""
     receiver.delay = 3
     started = time.monotonic()
-    result = post(channel(receiver.url, timeout=0.5, max_attempts=1), b"{}", "x", backoff=0.01)
-    assert not result.ok
+    done, _ids = send(store, channel(receiver.url, timeout=0.5, max_attempts=1), b"{}")
+    assert (0, 1) == (done.sent, done.pending)
     assert time.monotonic() - started < 3
 
 
@@ -98,7 +113,7 @@ def big_report(models: int, diffs: int) -> Report:
             for d in range(diffs))
         results.append(ModelResult(name=f"model-{m:03d}", account="123456789012", region="us-east-1",
                                    status=Status.MODIFIED, severity=Severity.WARNING, differences=differences))
-    return Report(run_id="r", started_at="t", finished_at="t", models=tuple(results))
+    return Report(run_id="r", started_at="t", finished_at="t", resources=tuple(results))
 
 
 def _texts(payload: dict[str, Any]) -> list[str]:
@@ -123,7 +138,7 @@ def test_slack_fits_with_many_models() -> None:
     """Eighty drifted models: at most 50 blocks, ending with "and N more models" and the context line."""
     payload = slack_payload(big_report(80, 3))
     assert MAX_BLOCKS >= len(payload["blocks"])
-    assert "…and 33 more models" == payload["blocks"][-2]["text"]["text"]
+    assert "…and 33 more resources" == payload["blocks"][-2]["text"]["text"]
     assert "context" == payload["blocks"][-1]["type"]
     assert "run `r`" in payload["blocks"][-1]["elements"][0]["text"]
 
@@ -134,6 +149,18 @@ def test_slack_back_in_sync_and_redaction() -> None:
                          differences=(Difference("PrimaryContainer.Environment.DB_PASSWORD", DiffType.NOT_EQUAL,
                                                  "***", "***", Severity.WARNING),))
     fixed = ModelResult(name="f", account="1", region="r", status=Status.IN_SYNC)
-    payload = json.dumps(slack_payload(Report(run_id="r", started_at="t", finished_at="t", models=(secret, fixed))))
-    assert "*f* (1/r) is back in sync" in payload
+    report = Report(run_id="r", started_at="t", finished_at="t", resources=(secret, fixed))
+    payload = json.dumps(slack_payload(report, {fixed.key: "resolved", secret.key: "changed"}))
+    assert "model *f* (1/r) is back in sync" in payload
     assert "`PrimaryContainer.Environment.DB_PASSWORD`: \\\"***\\\" \\u2192 \\\"***\\\"" in payload
+
+
+def test_slack_escapes_live_values() -> None:
+    """A live value can never ping a channel or hide a link: &, < and > are escaped in every text."""
+    hostile = "<!channel> <https://evil.example|console.aws.amazon.com> &"
+    result = ModelResult(name="m<!here>", account="1", region="r", status=Status.MODIFIED, severity=Severity.CRITICAL,
+                         differences=(Difference("PrimaryContainer.Image", DiffType.NOT_EQUAL, "img:1", hostile,
+                                                 Severity.CRITICAL),))
+    text = json.dumps(slack_payload(Report(run_id="r", started_at="t", finished_at="t", resources=(result,))))
+    assert "<!" not in text and "<https" not in text
+    assert "&lt;!channel&gt; &lt;https://evil.example|console.aws.amazon.com&gt; &amp;" in text

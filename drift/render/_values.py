@@ -1,4 +1,4 @@
-"""How a value looks to a person: short, quoted like YAML would, never a secret."""
+"""How a value and a change look to a person: short, quoted like YAML would, never a secret."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ def show(value: Any) -> str:
 
 
 def change(diff: Difference) -> str:
-    """``expected → actual`` in words that read well for each difference type."""
+    """``expected → actual``, or the finding's own sentence for what a field points at (SPEC §8, §9)."""
+    if diff.message:
+        return diff.message
     if diff.type is DiffType.REMOVE:
         return f"{show(diff.expected)} → (absent)"
     if diff.type is DiffType.ADD and diff.expected is None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from drift.report import Report, to_dict
+from drift.report import Report
+from drift.serialise import to_dict
 
 
 def render_json(report: Report) -> str:

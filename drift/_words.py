@@ -1,17 +1,10 @@
-"""A tiny declarative checker for our own YAML files (drift.yaml, desired-state wrappers).
-
-SageMaker fields are validated against botocore's service model (validate.py);
-this is only for the keys we invent ourselves, so the table lives beside them.
-"""
+"""How findings talk about values: "did you mean", and the YAML name of a Python type."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 from typing import Any
-
-from drift._yaml import key_line
-from drift.errors import Finding
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
@@ -26,6 +19,7 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 
 
 def type_name(value: Any) -> str:
+    """YAML's word for a value's type, as users wrote it."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -41,20 +35,3 @@ def type_name(value: Any) -> str:
     if isinstance(value, list):
         return "list"
     return type(value).__name__
-
-
-def check_keys(
-    mapping: dict[Any, Any],
-    allowed: Iterable[str],
-    file: str,
-    prefix: str,
-    findings: list[Finding],
-) -> None:
-    """Report every unknown key of ``mapping`` with a suggestion."""
-    allowed = list(allowed)
-    for key in mapping:
-        if not isinstance(key, str) or key not in allowed:
-            where = f"{prefix}.{key}" if prefix else str(key)
-            findings.append(
-                Finding(file, key_line(mapping, key), f"unknown key{suggest(str(key), allowed)}", path=where)
-            )

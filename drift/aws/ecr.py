@@ -1,0 +1,83 @@
+"""ECR: what an image tag resolves to, with BatchGetImage (what a pull does).
+
+BatchGetImage works for any registry the caller may pull from (AWS's own
+deep-learning-container registries included, where DescribeImages is denied),
+with ``registryId`` set to the registry's account, at most 100 image ids a call.
+``acceptedMediaTypes`` lists every manifest type, so ECR returns the stored
+manifest's digest instead of converting it (a converted manifest has another
+digest than the one an endpoint resolved).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drift.aws.session import Connection
+from drift.errors import AnswerError, AwsError
+
+MAX_IDS = 100
+MEDIA_TYPES = [
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v1+json",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageAnswers:
+    """Per asked id ("tag:x" or "digest:sha256:..."): the digest, or why not."""
+
+    digests: dict[str, str]
+    missing: frozenset[str]
+    failed: dict[str, str]
+
+
+def image_id(tag: str | None, digest: str | None) -> dict[str, str]:
+    return {"imageDigest": digest} if digest else {"imageTag": tag or "latest"}
+
+
+def id_key(image: dict[str, str]) -> str:
+    return f"digest:{image['imageDigest']}" if "imageDigest" in image else f"tag:{image['imageTag']}"
+
+
+def batch_get(conn: Connection, registry: str, region: str, repository: str,
+              ids: list[dict[str, str]]) -> ImageAnswers:
+    """One BatchGetImage for up to 100 ids of one repository; AwsError when the call itself fails."""
+    if len(ids) > MAX_IDS:
+        raise ValueError("at most 100 image ids a call")
+    client = conn.client("ecr", region=region)
+    answer = conn.call(lambda: client.batch_get_image(registryId=registry, repositoryName=repository, imageIds=ids,
+                                                      acceptedMediaTypes=MEDIA_TYPES), what="ecr:BatchGetImage")
+    images, failures = (answer.get("images"), answer.get("failures")) if isinstance(answer, dict) else (None, None)
+    if not isinstance(images, list) or not isinstance(failures, list):
+        raise AnswerError(f"{conn.where}: ecr:BatchGetImage answered without its images and failures lists",
+                          code="MalformedAnswer")
+    asked = {id_key(i) for i in ids}
+    digests: dict[str, str] = {}
+    for image in images:
+        found = image.get("imageId") if isinstance(image, dict) else None
+        if not isinstance(found, dict) or not isinstance(found.get("imageDigest"), str):
+            continue
+        digest = str(found["imageDigest"])
+        for key in (f"tag:{found.get('imageTag')}", f"digest:{digest}"):
+            if key in asked:
+                digests[key] = digest
+    missing, failed = set(), {}
+    for failure in failures:
+        if not isinstance(failure, dict) or not isinstance(failure.get("imageId"), dict):
+            continue
+        key = id_key({k: v for k, v in failure["imageId"].items() if k in ("imageTag", "imageDigest")} or {
+            "imageTag": "latest"})
+        code = str(failure.get("failureCode") or "Unknown")
+        if code == "ImageNotFound":
+            missing.add(key)
+        else:
+            failed[key] = f"{code}: {failure.get('failureReason') or ''}".strip(": ")
+    for key in asked - set(digests) - missing - set(failed):
+        failed[key] = "ecr:BatchGetImage neither returned nor refused it"
+    return ImageAnswers(digests, frozenset(missing), failed)
+
+
+__all__ = ["MAX_IDS", "AwsError", "ImageAnswers", "batch_get", "id_key", "image_id"]

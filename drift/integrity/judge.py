@@ -1,0 +1,144 @@
+"""Judge what a model's references resolved to against their baseline (SPEC §8), purely.
+
+The baseline of a reference is the lock file's entry for that model and path, while
+the desired state declares that same reference (a reviewed baseline); otherwise the
+first resolution the state database recorded for this model *incarnation* (same ARN
+and creation time: a re-created model starts anew). Without either, a reference is
+resolved and shown, never judged. A reference that never resolved and is not found
+is a note ("not found"), not drift: nothing says it ever existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from drift import paths
+from drift.desired import DesiredResource
+from drift.integrity.lockfile import LockEntry, LockFile
+from drift.integrity.refs import Ref, parse_image
+from drift.integrity.resolve import Key, Resolution
+from drift.report import Baseline, Difference, DiffType, Severity, Source
+from drift.store.rows import BaselineRow
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    differences: tuple[Difference, ...] = ()
+    resolved: tuple[tuple[str, Any], ...] = ()
+    notes: tuple[str, ...] = ()
+    #: Set when integrity.denied is "error" and a reference was denied or unreachable.
+    error: str | None = None
+    #: First resolutions to record (state kept, no baseline yet).
+    baselines: tuple[BaselineRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Incarnation:
+    target: str
+    account: str
+    region: str
+    arn: str
+    created: str
+
+
+def short_digest(digest: Any) -> str:
+    text = str(digest)
+    return text[:19] + "…" if text.startswith("sha256:") and len(text) > 19 else text
+
+
+def _when(baseline: Baseline) -> str:
+    if baseline.origin == "lock":
+        return f"in the lock file ({baseline.file}:{baseline.line})"
+    return f"when first seen {str(baseline.at)[:10]}"
+
+
+def _prefix_detail(before: Any, after: Any) -> dict[str, Any] | None:
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return None
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    changed = sorted(k for k in set(before) & set(after) if list(before[k]) != list(after[k]))
+    return {"added": len(added), "removed": len(removed), "changed": len(changed),
+            "keys": (added + removed + changed)[:10]}
+
+
+def _finding(ref: Ref, shown: str, now: Resolution, value: Any, keys: Any, baseline: Baseline,
+             source: Source) -> Difference | None:
+    """REPOINTED, OVERWRITTEN or GONE, or None when the reference still resolves to its baseline."""
+    when = _when(baseline)
+    if now.state == "missing":
+        message = f"{ref.value} no longer exists; it resolved to {short_digest(value)} {when}"
+        return Difference(shown, DiffType.GONE, value, None, Severity.CRITICAL, source, baseline, message=message)
+    if now.state != "ok" or now.value == value:
+        return None
+    if ref.type == "image":
+        image = parse_image(ref.value)
+        name = image.short if image else ref.value
+        message = f"tag {name} now points to {short_digest(now.value)}, was {short_digest(value)} {when}"
+        return Difference(shown, DiffType.REPOINTED, value, now.value, Severity.CRITICAL, source, baseline,
+                          message=message)
+    detail = _prefix_detail(keys, now.keys) if ref.type == "prefix" else None
+    if detail is not None:
+        message = (f"{ref.value}: {detail['added']} added, {detail['removed']} removed, {detail['changed']} changed "
+                   f"objects since {when.removeprefix('when ')}")
+    else:
+        message = f"{ref.value} was overwritten in place since {when.removeprefix('when ')}"
+    return Difference(shown, DiffType.OVERWRITTEN, value, now.value, Severity.CRITICAL, source, baseline,
+                      detail=detail, message=message)
+
+
+def judge(resource: DesiredResource, declared: Mapping[str, Any], refs: list[Ref],
+          resolutions: Mapping[Key, Resolution], where: Incarnation, prior: list[BaselineRow],
+          lock: LockFile | None, *, denied_is_error: bool, keep_state: bool, now: str) -> Judged:
+    """Findings, ``resolved`` values and notes for one declared model's live references."""
+    differences: list[Difference] = []
+    resolved: list[tuple[str, Any]] = []
+    notes: list[str] = []
+    errors: list[str] = []
+    new: list[BaselineRow] = []
+    first_seen = {b.path: b for b in prior if b.arn == where.arn and b.created == where.created}
+    for ref in refs:
+        spelled = paths.spell(resource.spec, ref.path)
+        shown = paths.render(spelled)
+        resolution = resolutions.get((where.target, ref.type, ref.value))
+        if resolution is None:
+            continue
+        if resolution.state in ("denied", "failed", "unsupported"):
+            note = f"{shown}: {ref.value}: {resolution.reason}"
+            (errors if denied_is_error and resolution.state != "unsupported" else notes).append(note)
+            continue
+        if resolution.state == "ok":
+            resolved.append((shown, resolution.value))
+        entry = _lock_entry(lock, resource, shown, ref, declared)
+        source = Source(resource.file, paths.locate(resource.spec, spelled, resource.line))
+        if entry is not None:
+            baseline = Baseline("lock", file=lock.display if lock else None, line=entry.line)
+            value, keys = entry.resolved, None
+        elif shown in first_seen and first_seen[shown].reference == ref.value:
+            row = first_seen[shown]
+            baseline = Baseline("first-seen", at=row.seen_at)
+            value, keys = (row.resolved or {}).get("value"), (row.resolved or {}).get("keys")
+        else:
+            if resolution.state == "missing":
+                notes.append(f"{shown}: {ref.value}: {resolution.reason or 'not found'}")
+            elif keep_state:
+                new.append(BaselineRow(where.account, where.region, resource.name, where.arn, where.created, shown,
+                                       ref.value, {"value": resolution.value, "keys": resolution.keys}, now))
+            continue
+        finding = _finding(ref, shown, resolution, value, keys, baseline, source)
+        if finding is not None:
+            differences.append(finding)
+    return Judged(tuple(differences), tuple(resolved), tuple(notes), "; ".join(errors) or None, tuple(new))
+
+
+def _lock_entry(lock: LockFile | None, resource: DesiredResource, shown: str, ref: Ref,
+                declared: Mapping[str, Any]) -> LockEntry | None:
+    """The lock entry for this model and path, while the desired state declares that same reference."""
+    if lock is None:
+        return None
+    entry = lock.entry(resource.target, resource.name, shown)
+    if entry is None or entry.reference != ref.value:
+        return None
+    return entry if paths.get(declared, ref.path) == ref.value else None

@@ -1,0 +1,1 @@
+"""The read stage: what is live in each (target, region), as plain values (``types.py``)."""
