@@ -42,8 +42,13 @@ def empty_result() -> Any:
 
 
 def service_error(code: str, message: str) -> Exception:
-    """An error moto serialises in the protocol's own format (JSON ``__type`` for SageMaker and ECR)."""
-    error: Exception = module("moto.core.exceptions").ServiceException(code, message)
+    """A JSON-protocol error (``{"__type": code, "message": ...}``, status 400) for SageMaker and ECR.
+
+    moto's typed ServiceException looks its code up in the service's botocore error shapes and warns
+    when it is not there (SageMaker models neither ValidationException nor AccessDeniedException);
+    its JsonRESTError writes the body directly, as the JSON protocol wants it.
+    """
+    error: Exception = module("moto.core.exceptions").JsonRESTError(code, message)
     return error
 
 

@@ -34,6 +34,7 @@ is exact (``Relation: EqualTo``).
 from __future__ import annotations
 
 import copy
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -125,8 +126,9 @@ def _matches(record: dict[str, Any], flt: dict[str, Any]) -> bool:
         return actual is None
     if actual is None:
         return operator == "NotEquals"
-    if name.removeprefix("Model.") in _TIME_PROPERTIES:
-        actual, wanted = _moto.timestamp(actual), _moto.timestamp(wanted)
+    if name.removeprefix("Model.") in _TIME_PROPERTIES:  # in whole milliseconds, the wire's precision
+        actual = math.floor((_moto.timestamp(actual) or 0.0) * 1000)
+        wanted = round((_moto.timestamp(wanted) or 0.0) * 1000)
     elif isinstance(actual, bool):
         actual, wanted = str(actual).lower(), str(wanted).lower()
     else:
@@ -143,11 +145,21 @@ def _matches(record: dict[str, Any], flt: dict[str, Any]) -> bool:
     return compare[operator](actual, wanted)
 
 
+def _check(expression: dict[str, Any] | None) -> None:
+    """Refuse unknown property names and NestedFilters before looking at any record."""
+    if not expression:
+        return
+    if expression.get("NestedFilters"):
+        raise _moto.validation_error("NestedFilters are not supported for resource Model")
+    for flt in expression.get("Filters") or []:
+        _value({"Model": {}}, flt["Name"])
+    for sub in expression.get("SubExpressions") or []:
+        _check(sub)
+
+
 def _satisfies(record: dict[str, Any], expression: dict[str, Any] | None) -> bool:
     if not expression:
         return True
-    if expression.get("NestedFilters"):
-        raise _moto.validation_error("NestedFilters are not supported for resource Model")
     results = [_matches(record, f) for f in expression.get("Filters") or []]
     results += [_satisfies(record, sub) for sub in expression.get("SubExpressions") or []]
     return any(results) if expression.get("Operator") == "Or" else all(results)
@@ -178,6 +190,7 @@ def search_models(self: Any) -> dict[str, Any]:
     if fault:
         raise _moto.service_error(fault, "Search is not supported for resource Model")
     expression = self._get_param("SearchExpression")
+    _check(expression)
     found = [r for r in _current(self.sagemaker_backend) if _satisfies(r, expression)]
     sort_by = self._get_param("SortBy") or "CreationTime"
     found.sort(key=_sort_key(sort_by), reverse=(self._get_param("SortOrder") or "Descending") != "Ascending")
