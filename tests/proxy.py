@@ -41,7 +41,7 @@ from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from tests import proxy_answers as answers
 from tests.proxy_protocols import STATUS, Call, canned, error, identify, message_for
@@ -220,6 +220,10 @@ class _Handler(BaseHTTPRequestHandler):
             return answers.empty(call)
         if fault and kind == "swapped" and call.name_field and call.operation.startswith("Describe"):
             return self._forward(self._swapped_body(call, fault, body))
+        token = _json_field(body, "NextToken")
+        if kind == "endless_token":  # the upstream never saw our made-up tokens: ask it for the first page
+            body = _without_our_token(body)
+            self.path = _without_our_s3_token(self.path)
         real = self._forward(body)
         if real[0] != 200 or not fault:
             return real
@@ -231,7 +235,6 @@ class _Handler(BaseHTTPRequestHandler):
             return answers.dropped(real)
         if kind == "endless_token" and call.protocol == "rest-xml":
             return answers.endless_xml(real)
-        token = _json_field(body, "NextToken")
         return answers.endless(real, fault.variant, token)
 
     def _swapped_body(self, call: Call, fault: Fault, body: bytes) -> bytes:
@@ -285,6 +288,28 @@ class _Handler(BaseHTTPRequestHandler):
         lines.append(f"Content-Length: {head_length if head_length is not None else len(payload)}")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.wfile.write(head if self.command == "HEAD" else head + payload)
+
+
+def _ours(token: str) -> bool:
+    return token == "endless-token" or token.startswith("ghost-page-")
+
+
+def _without_our_token(body: bytes) -> bytes:
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        return body
+    if isinstance(payload, dict) and _ours(str(payload.get("NextToken") or "")):
+        del payload["NextToken"]
+        return json.dumps(payload).encode()
+    return body
+
+
+def _without_our_s3_token(path: str) -> str:
+    parts = urlsplit(path)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not (k == "continuation-token" and _ours(v))]
+    return parts._replace(query=urlencode(query)).geturl() if parts.query else path
 
 
 def _json_field(body: bytes, key: str) -> str | None:

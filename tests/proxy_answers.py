@@ -14,7 +14,9 @@ from tests.proxy_protocols import JSON_TYPE, Call
 
 Answer = tuple[int, dict[str, str], bytes]
 
-GARBAGE = b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
+#: What nginx in front of a dead upstream sends (``<hr>`` is not closed: HTML, not XML).
+GARBAGE = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+           b"</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 #: Top-level keys renamed by the ``renamed`` fault, and the list keys ``swapped`` thins for listings.
 RENAMED_KEYS = ("ModelName", "ModelArn", "EndpointName", "EndpointArn", "EndpointConfigName", "EndpointConfigArn")
 LIST_KEYS = ("Tags", "ResourceTagMappingList", "Models", "Endpoints", "EndpointConfigs", "Results", "Accounts",
