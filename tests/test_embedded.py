@@ -274,6 +274,21 @@ def test_list_endpoints_filters_by_status_and_returns_summaries(aws: Aws) -> Non
     assert {"EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime", "EndpointStatus"} == set(updating[0])
 
 
+def test_an_endpoint_in_progress_cannot_be_updated(aws: Aws) -> None:
+    """UpdateEndpoint of an endpoint that is Updating is refused, as SageMaker refuses it."""
+    aws.served("e", "m", ECR_IMAGE)
+    aws.server.set_endpoint_status("e", "Updating")
+    assert ("ValidationException", 'Cannot update in-progress endpoint '
+            '"arn:aws:sagemaker:us-east-1:123456789012:endpoint/e".') == error_of(
+        aws.sm.update_endpoint, EndpointName="e", EndpointConfigName="e-config")
+
+
+def test_the_status_control_refuses_an_unknown_endpoint(aws: Aws) -> None:
+    """set_endpoint_status of an endpoint that does not exist is a KeyError naming it."""
+    with pytest.raises(KeyError, match="no endpoint 'nope' in account 123456789012, region us-east-1"):
+        aws.server.set_endpoint_status("nope", "Failed")
+
+
 def test_list_endpoints_pages_ten_newest_first(aws: Aws) -> None:
     """ListEndpoints: 10 a page by default, CreationTime descending, NextToken to the rest."""
     aws.model("m", ECR_IMAGE)

@@ -134,7 +134,7 @@ def list_endpoint_configs(self: Any) -> Any:
     """ListEndpointConfigs: SageMaker's filters, order and pages; summaries only."""
     contains = self._get_param("NameContains") or ""
     after, before = self._get_param("CreationTimeAfter"), self._get_param("CreationTimeBefore")
-    records = [r for r in self.sagemaker_backend.endpoint_configs.values()
+    records = [r for r in list(self.sagemaker_backend.endpoint_configs.values())
                if isinstance(r, EndpointConfigRecord) and contains in r.endpoint_config_name
                and _paging.within(r.creation_time, after, before)]
     keys = {"Name": lambda r: r.endpoint_config_name,

@@ -145,7 +145,9 @@ def _find(backend: Any, name: str) -> EndpointRecord:
 
 def set_status(account: str, region: str, name: str, status: str, failure_reason: str | None = None) -> None:
     """Test control: put an endpoint in another EndpointStatus (and FailureReason), as SageMaker would."""
-    record = _find(_moto.sagemaker_backend(account, region), name)
+    record = _moto.sagemaker_backend(account, region).endpoints.get(name)
+    if not isinstance(record, EndpointRecord):
+        raise KeyError(f"no endpoint {name!r} in account {account}, region {region}")
     record.endpoint_status = status
     record.failure_reason = failure_reason
 
@@ -218,7 +220,7 @@ def list_endpoints(self: Any) -> Any:
     """ListEndpoints: SageMaker's filters, order and pages; EndpointSummary only."""
     p = self._get_param
     contains, status = p("NameContains") or "", p("StatusEquals")
-    records = [r for r in self.sagemaker_backend.endpoints.values()
+    records = [r for r in list(self.sagemaker_backend.endpoints.values())
                if isinstance(r, EndpointRecord) and contains in r.endpoint_name
                and (not status or r.endpoint_status == status)
                and _paging.within(r.creation_time, p("CreationTimeAfter"), p("CreationTimeBefore"))

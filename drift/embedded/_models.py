@@ -78,7 +78,7 @@ def list_models(self: Any) -> Any:
     """ListModels: SageMaker's filters, order and pages; summaries only."""
     contains = self._get_param("NameContains") or ""
     after, before = self._get_param("CreationTimeAfter"), self._get_param("CreationTimeBefore")
-    models = [m for m in self.sagemaker_backend.list_models()
+    models = [m for m in list(self.sagemaker_backend.list_models())
               if contains in m.model_name and _paging.within(m.creation_time, after, before)]
     keys = {"Name": lambda m: m.model_name, "CreationTime": lambda m: (_moto.timestamp(m.creation_time), m.model_name)}
     models = _paging.sort(models, keys, self._get_param("SortBy"), self._get_param("SortOrder"))

@@ -60,7 +60,7 @@ _INDEX = _Index()
 
 def records(backend: Any) -> list[dict[str, Any]]:
     """The index records of one backend's models, taken now."""
-    endpoints = [e for e in backend.endpoints.values() if isinstance(e, _endpoints.EndpointRecord)]
+    endpoints = [e for e in list(backend.endpoints.values()) if isinstance(e, _endpoints.EndpointRecord)]
     out = []
     for model in list(backend._models.values()):
         described = _models.describe(model)

@@ -81,5 +81,8 @@ class LocalSageMaker:
     # -- endpoints ----------------------------------------------------------------------------------
     def set_endpoint_status(self, name: str, status: str, failure_reason: str | None = None, *,
                             account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> None:
-        """Put an endpoint in another EndpointStatus (``Updating``, ``Failed``...); UpdateEndpoint clears it."""
+        """Put an endpoint in another EndpointStatus (``Updating``, ``Failed``...); UpdateEndpoint clears it.
+
+        Raises KeyError for an endpoint the server does not hold.
+        """
         _endpoints.set_status(account, region, name, status, failure_reason)
