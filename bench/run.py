@@ -31,10 +31,12 @@ from typing import Any
 import boto3
 import yaml
 
-from drift.testing.proxy import FaultProxy
-
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+# `python bench/run.py` puts bench/ first on sys.path; the fault proxy is test tooling under tests/.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+from tests.proxy import FaultProxy  # noqa: E402
 
 
 def model_spec(i: int, image_tag: str = "1.0.0") -> dict[str, Any]:

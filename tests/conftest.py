@@ -12,6 +12,9 @@ from hypothesis import HealthCheck, settings
 
 from drift.embedded import LocalSageMaker, create_model_request
 
+# ECR, S3, STS, Organizations and the fault proxy: the `aws` and `proxy` fixtures.
+pytest_plugins = ("tests.aws_world",)
+
 settings.register_profile("ci", max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=100, deadline=None)

@@ -206,7 +206,7 @@ def test_redelivery_after_kill_keeps_the_delivery_id(world: World, tmp_path: Pat
 
 def test_sigterm_during_a_slow_pass_exits_0(world: World, tmp_path: Path, receiver: Receiver) -> None:
     """SIGTERM while a pass waits on a slow endpoint: exit 0 within 15 s."""
-    from drift.testing.proxy import Fault, FaultProxy
+    from tests.proxy import Fault, FaultProxy
 
     for spec in MODELS:
         world.create(spec)

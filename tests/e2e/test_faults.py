@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from drift.testing.proxy import Fault, FaultProxy
+from tests.proxy import Fault, FaultProxy
 from tests.conftest import World
 from tests.helpers import by_name, report_of, run_drift, write_config, write_models
 
