@@ -196,6 +196,16 @@ def test_read_bytes_refusals(here: Path, make: Callable[[Path], object], expecte
     assert expected == refusal(path)
 
 
+def test_fifo_swapped_in_after_the_check_is_refused(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A FIFO put in place between the stat and the open neither blocks the open nor gets read (fstat decides)."""
+    regular = os.stat(touch(here / "regular.yaml"))
+    os.mkfifo(here / "drift.yaml")
+    real_stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda p, *a, **k: regular if str(p).endswith("drift.yaml") else real_stat(
+        p, *a, **k))
+    assert "not a regular file (a FIFO)" == refusal(here / "drift.yaml")
+
+
 def test_refusal_names_the_file(here: Path) -> None:
     """The exception's text is 'path: message', with the display path."""
     os.mkfifo(here / "cfg.yaml")

@@ -156,6 +156,33 @@ def test_slow_loris_is_cut_off(port: int) -> None:
     assert 1.9 <= elapsed <= 3.0
 
 
+def test_slow_loris_with_the_defaults(app: App) -> None:
+    """With the default 10 s client timeout, a client sending a byte a second is cut off at 10 s."""
+    server = ListenServer(("127.0.0.1", 0), app, on_error=app.errors.append)
+    _, bound = server.start()
+    sock = socket.create_connection(("127.0.0.1", bound))
+    stop = threading.Event()
+
+    def dribble() -> None:
+        for byte in b"GET /healthz HTTP/1.1\r\nX-Slow: " + b"a" * 100:
+            try:
+                sock.send(bytes([byte]))
+            except OSError:
+                return
+            if stop.wait(1.0):
+                return
+
+    threading.Thread(target=dribble, daemon=True).start()
+    try:
+        elapsed = closed_after(sock, 20.0)
+    finally:
+        stop.set()
+        sock.close()
+        server.stop()
+    print(f"slow-loris (1 byte/s) cut off after {elapsed:.2f}s (default client_timeout 10s)")
+    assert (True, []) == (9.9 <= elapsed <= 11.0, app.errors)
+
+
 def test_idle_connection_is_closed(port: int) -> None:
     """A client that connects and says nothing is closed at client_timeout."""
     with socket.create_connection(("127.0.0.1", port)) as sock:
