@@ -22,7 +22,7 @@ from drift._words import suggest, type_name
 from drift._yaml import EnvRef, MarkedDict, MarkedList, key_line, load_file
 from drift.config.schema import REGION
 from drift.errors import DesiredStateError, Finding, YamlSyntaxError
-from drift.files import find_files
+from drift.files import display_path, find_files
 from drift.kinds import BY_SECTION, KindSpec
 from drift.report import Kind
 from drift.validate import validate_entry
@@ -95,7 +95,9 @@ def load_desired(patterns: Iterable[str], *, targets: Targets | None = None,
     ``environ`` is where ``!env NAME`` values come from (default: the process environment).
     """
     env = os.environ if environ is None else environ
-    files, findings = find_files(patterns)
+    found, findings = find_files(patterns)
+    # Reports and findings name files relative to the working directory when they lie below it (SPEC §4).
+    files = [display_path(f) for f in found]
     loader = _FileLoader(targets or Targets(), env, findings)
     resources: list[DesiredResource] = []
     seen: dict[tuple[Kind, str | None, str], list[DesiredResource]] = {}
@@ -197,9 +199,9 @@ class _FileLoader:
                 return False, None
             target = str(target)
         elif len(t.names) > 1 or t.organization:
-            what = "an account id or name" if t.organization else "one with target:"
-            self.findings.append(Finding(file, getattr(doc, "line", 1),
-                                         f"several accounts or targets are configured: name {what}"))
+            message = ("aws.organization is configured: name the account (its id or name) with target:"
+                       if t.organization else "several aws.targets are configured: name one with target:")
+            self.findings.append(Finding(file, getattr(doc, "line", 1), message))
             return False, None
         if region is not None:
             allowed_regions = t.regions.get(str(target) if target else (t.names[0] if t.names else ""), ())

@@ -142,6 +142,12 @@ def _variable(*parts: str) -> str:
     return name if not name.startswith(RESERVED_PREFIXES) and not name[:1].isdigit() else f"SM_{name}"
 
 
+def _place(where: str) -> str:
+    """A short name for where a value sits: the container's index, or TAGS."""
+    match = re.match(r"Containers\[(\d+)\]", where)
+    return match.group(1) if match else ("0" if where.startswith("PrimaryContainer") else "TAGS")
+
+
 def replace_secrets(items: list[Imported]) -> list[tuple[str, str]]:
     """Swap secret values for ``!env`` placeholders; return (variable, where) pairs to tell the user.
 
@@ -150,7 +156,7 @@ def replace_secrets(items: list[Imported]) -> list[tuple[str, str]]:
     tool itself reads (``AWS_*``, ``DRIFT_*`` get an ``SM_`` prefix).
     """
     slots = _secret_slots(items)
-    options = [((key,), (item.name, key), (item.name, where, key)) for item, _m, key, where in slots]
+    options = [((key,), (item.name, key), (item.name, _place(where), key)) for item, _m, key, where in slots]
     values: dict[tuple[str, ...], set[str]] = {}
     for (_item, mapping, key, _where), choices in zip(slots, options, strict=True):
         for choice in choices:

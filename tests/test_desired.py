@@ -243,5 +243,5 @@ def test_organization_files_name_accounts(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text("models:\n  - {ModelName: n, PrimaryContainer: {Image: i}}\n")
     with pytest.raises(DesiredStateError) as info:
         load_desired([str(tmp_path)], targets=Targets(names=(), organization=True))
-    assert [f"{tmp_path}/b.yaml:1: several accounts or targets are configured: name an account id or name"] == [
+    assert [f"{tmp_path}/b.yaml:1: aws.organization is configured: name the account (its id or name) with target:"] == [
         str(f) for f in info.value.findings]

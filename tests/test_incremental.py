@@ -86,7 +86,7 @@ def test_incremental_equals_full(world: World, config: Config, tmp_path_factory:
             slow = run_pass(config, DECLARED, store=full, options=FULL, connections=connections)
             assert not slow.report.has_error, slow.report
             assert essence(slow.report) == essence(fast.report), (op, name)
-            assert fast.described <= slow.described
+            assert fast.described <= len(DECLARED.resources)  # (a full pass may read in bulk instead)
     finally:
         incremental.close()
         full.close()
@@ -102,7 +102,8 @@ def test_steady_state_describes_nothing(world: World, config: Config, tmp_path: 
         second = run_pass(config, DECLARED, store=store)
     finally:
         store.close()
-    assert (3, 0) == (first.described, second.described)
+    # The first pass reads the three models in bulk (Search, verified against ListModels); the second reads none.
+    assert (0, 0) == (first.described, second.described)
     assert essence(first.report) == essence(second.report)
     # One ListModels page + one ListEndpoints page + one GetResources page (two models declare Tags: bulk is
     # cheaper); the account is known from the last pass and checked against the listed ARNs, so no STS call.

@@ -75,7 +75,7 @@ _TABLE: dict[str, Callable[[Any, str, str, str | None, bool], AwsError]] = {
     "ProfileNotFound": lambda e, w, x, t, r: CredentialsError(f"aws.profile: {short(e)}", target=t,
                                                               code="ProfileNotFound"),
     "ReadTimeoutError": lambda e, w, x, t, r: EndpointError(
-        f"{w}: endpoint answered too slowly (no answer within the read timeout){_during(x)}: {short(e)}", target=t,
+        f"{w}: endpoint did not answer in time (read timeout){_during(x)}: {short(e)}", target=t,
         code="ReadTimeout"),
     "ConnectTimeoutError": lambda e, w, x, t, r: EndpointError(
         f"{w}: endpoint did not answer (connect timeout){_during(x)}: {short(e)}", target=t,

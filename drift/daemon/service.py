@@ -119,7 +119,11 @@ class Daemon:
                               "errors": list(report.errors)}
             if result.record_error is not None:
                 self.last_error = str(result.record_error)
-            elif result.complete:
+                self.metrics.passes.labels("failed").inc()
+                log.error("drift.run.finished", exit_code=1, error=self.last_error, seconds=round(seconds, 3),
+                          message="the pass could not be recorded; its notifications wait for the next one")
+                return
+            if result.complete:
                 self.last_success, self.last_error = time.time(), None
                 self.metrics.last_success.set(self.last_success)
             else:

@@ -175,10 +175,11 @@ def test_text_report_puts_drift_first(world: World, tmp_path: Path) -> None:
 
 def test_import_names_secret_variables_without_collisions() -> None:
     """Same key, different values: the variable names escalate until each stands for one value."""
-    from drift.importer import EnvPlaceholder, ImportedModel, replace_secrets
+    from drift.importer import EnvPlaceholder, Imported, replace_secrets
+    from drift.report import Kind
 
-    def model(name: str, *envs: dict[str, str]) -> ImportedModel:
-        return ImportedModel("default", "1", "r", {"ModelName": name, "Containers": [
+    def model(name: str, *envs: dict[str, str]) -> Imported:
+        return Imported(Kind.MODEL, "default", "1", "r", {"ModelName": name, "Containers": [
             {"Image": "i", "Environment": dict(env)} for env in envs]})
 
     models = [model("a-1", {"DB_PASSWORD": "x", "API_KEY": "k1"}, {"API_KEY": "k2"}),

@@ -64,6 +64,7 @@ def test_server_errors_and_dropped_connections_are_retried(setup: Path, proxy: F
 def test_access_denied_on_one_model(setup: Path, proxy: FaultProxy) -> None:
     """AccessDenied on one DescribeModel: that model ERROR with the code, the rest IN_SYNC, exit 1."""
     proxy.add(Fault("access_denied", operation="DescribeModel", model="model-3"))
+    proxy.add(Fault("access_denied", operation="Search"))  # so the full pass describes (bulk reads fall back)
     result = run_drift("check", "--config", str(setup), "--format", "json", "--full")
     models = by_name(report_of(result))
     assert "ERROR" == models["model-3"]["status"]
