@@ -68,85 +68,99 @@ def judge_chain(endpoint: Live, configs: Mapping[str, Live], models: Mapping[str
     if status != "InService":
         return ChainOutcome(notes=(f"EndpointStatus is {status}: the serving chain is checked for InService "
                                    "endpoints only",))
-    baseline = Baseline("endpoint", name=name)
     config_name = str(facts.get("EndpointConfigName"))
     config = configs.get(config_name)
     if config is None or config.gone:
         message = (f"endpoint {name} uses endpoint config {config_name}, which no longer exists: its next "
                    "scale-out or update cannot reuse it")
         return ChainOutcome(differences=(Difference("EndpointConfigName", DiffType.GONE, config_name, None,
-                                                    Severity.CRITICAL, baseline=baseline, message=message),))
+                                                    Severity.CRITICAL, baseline=Baseline("endpoint", name=name),
+                                                    message=message),))
     if config.error or config.form is None:
         return ChainOutcome(notes=(f"EndpointConfigName: {config_name} could not be read: {config.error}",))
-    findings: list[Difference] = []
-    served: list[tuple[str, ServedBy]] = []
-    notes: list[str] = []
-    for key in VARIANT_LISTS:
-        running = {v.get("VariantName"): v for v in facts.get(key) or []}
-        for i, variant in enumerate(config.form.get(key) or []):
-            model_name = variant.get("ModelName")
-            if not model_name:
-                continue  # an inference-component variant names no model
-            deployed = running.get(variant.get("VariantName")) or {}
-            found = _variant(name, key, i, str(model_name), deployed, facts, models, resolutions, target, baseline)
-            findings += found
-            notes += [] if models.get(str(model_name)) is None or models[str(model_name)].error is None else [
-                f"{key}[{i}].ModelName: {model_name} could not be read: {models[str(model_name)].error}"]
-            served.append((str(model_name), ServedBy(name, str(variant.get("VariantName")),
-                                                     stale=any(f.type is DiffType.STALE for f in found))))
-    return ChainOutcome(tuple(findings), tuple(notes), tuple(served))
+    return _Chain(name, facts, models, resolutions, target).judge(config.form)
 
 
-def _variant(endpoint: str, key: str, i: int, model_name: str, deployed: Mapping[str, Any],
-             facts: Mapping[str, Any], models: Mapping[str, Live], resolutions: Mapping[Key, Resolution],
-             target: str, baseline: Baseline) -> list[Difference]:
-    where = f"{key}[{i}]"
-    model = models.get(model_name)
-    if model is None or model.gone:
-        message = (f"endpoint {endpoint} runs model {model_name}, which no longer exists: its next scale-out or "
-                   "update cannot start it")
-        return [Difference(f"{where}.ModelName", DiffType.GONE, model_name, None, Severity.CRITICAL,
-                           baseline=baseline, message=message)]
-    images = deployed.get("DeployedImages") or []
-    times = [t for t in (_time(image.get("ResolutionTime")) for image in images) if t is not None]
-    deployed_at = min(times) if times else _time(facts.get("LastModifiedTime"))
-    created = _time(model.listed.created)
-    out = []
-    if deployed_at is not None and created is not None and created > deployed_at:
-        message = (f"endpoint {endpoint} runs {model_name} as it was before it was re-created at {_clock(created)}; "
-                   "the next deployment will change what it serves")
-        out.append(Difference(f"{where}.ModelName", DiffType.STALE, deployed_at.isoformat(), created.isoformat(),
-                              Severity.CRITICAL, baseline=baseline, message=message))
-    current = [c.get("Image") for c in (model.form or {}).get("Containers") or []]
-    for j, image in enumerate(images):
-        out += _image(endpoint, f"{where}.DeployedImages[{j}]", model_name, image,
-                      current[j] if j < len(current) else None, current, resolutions, target, baseline)
-    return out
+@dataclass(frozen=True, slots=True)
+class _Chain:
+    """One InService endpoint, with what its variants are judged against."""
 
+    endpoint: str
+    facts: Mapping[str, Any]
+    models: Mapping[str, Live]
+    resolutions: Mapping[Key, Resolution]
+    target: str
 
-def _image(endpoint: str, path: str, model_name: str, image: Mapping[str, Any], now_image: Any, current: list[Any],
-           resolutions: Mapping[Key, Resolution], target: str, baseline: Baseline) -> list[Difference]:
-    specified = image.get("SpecifiedImage")
-    out = []
-    if current and specified not in current:
-        message = (f"endpoint {endpoint} runs image {specified}, but model {model_name} now names {now_image}; the "
-                   "next deployment will change what it serves")
-        out.append(Difference(path, DiffType.STALE, specified, now_image, Severity.CRITICAL, baseline=baseline,
-                              message=message))
-    resolution = resolutions.get((target, "image", str(specified)))
-    resolved = str(image.get("ResolvedImage") or "")
-    running = resolved.rpartition("@")[2] if "@" in resolved else None
-    if resolution is None or running is None:
+    @property
+    def baseline(self) -> Baseline:
+        return Baseline("endpoint", name=self.endpoint)
+
+    def judge(self, config: Mapping[str, Any]) -> ChainOutcome:
+        findings: list[Difference] = []
+        served: list[tuple[str, ServedBy]] = []
+        notes: list[str] = []
+        for key in VARIANT_LISTS:
+            running = {v.get("VariantName"): v for v in self.facts.get(key) or []}
+            for i, variant in enumerate(config.get(key) or []):
+                model_name = str(variant.get("ModelName") or "")
+                if not model_name:
+                    continue  # an inference-component variant names no model
+                found = self.variant(f"{key}[{i}]", model_name, running.get(variant.get("VariantName")) or {})
+                findings += found
+                model = self.models.get(model_name)
+                if model is not None and model.error is not None:
+                    notes.append(f"{key}[{i}].ModelName: {model_name} could not be read: {model.error}")
+                served.append((model_name, ServedBy(self.endpoint, str(variant.get("VariantName")),
+                                                    stale=any(f.type is DiffType.STALE for f in found))))
+        return ChainOutcome(tuple(findings), tuple(notes), tuple(served))
+
+    def variant(self, where: str, model_name: str, deployed: Mapping[str, Any]) -> list[Difference]:
+        model = self.models.get(model_name)
+        if model is None or model.gone:
+            message = (f"endpoint {self.endpoint} runs model {model_name}, which no longer exists: its next "
+                       "scale-out or update cannot start it")
+            return [Difference(f"{where}.ModelName", DiffType.GONE, model_name, None, Severity.CRITICAL,
+                               baseline=self.baseline, message=message)]
+        images = deployed.get("DeployedImages") or []
+        times = [t for t in (_time(image.get("ResolutionTime")) for image in images) if t is not None]
+        deployed_at = min(times) if times else _time(self.facts.get("LastModifiedTime"))
+        created = _time(model.listed.created)
+        out = []
+        if deployed_at is not None and created is not None and created > deployed_at:
+            message = (f"endpoint {self.endpoint} runs {model_name} as it was before it was re-created at "
+                       f"{_clock(created)}; the next deployment will change what it serves")
+            out.append(Difference(f"{where}.ModelName", DiffType.STALE, deployed_at.isoformat(), created.isoformat(),
+                                  Severity.CRITICAL, baseline=self.baseline, message=message))
+        current = [c.get("Image") for c in (model.form or {}).get("Containers") or []]
+        for j, image in enumerate(images):
+            out += self.image(f"{where}.DeployedImages[{j}]", model_name, image, current, j)
         return out
-    parsed = parse_image(str(specified))
-    tag = parsed.short if parsed else str(specified)
-    if resolution.state == "missing":
-        out.append(Difference(path, DiffType.GONE, running, None, Severity.CRITICAL, baseline=baseline,
-                              message=f"{tag}, which endpoint {endpoint} runs, no longer exists in ECR: a scale-out "
-                                      "cannot pull it"))
-    elif resolution.state == "ok" and resolution.value != running:
-        out.append(Difference(path, DiffType.REPOINTED, running, resolution.value, Severity.CRITICAL, baseline=baseline,
-                              message=f"tag {tag} now points to {str(resolution.value)[:19]}…; endpoint {endpoint} "
-                                      f"runs {running[:19]}…, and its next scale-out or deployment would run the new "
-                                      "image"))
-    return out
+
+    def image(self, path: str, model_name: str, image: Mapping[str, Any], current: list[Any],
+              index: int) -> list[Difference]:
+        specified = image.get("SpecifiedImage")
+        now_image = current[index] if index < len(current) else None
+        out = []
+        if current and specified not in current:
+            message = (f"endpoint {self.endpoint} runs image {specified}, but model {model_name} now names "
+                       f"{now_image}; the next deployment will change what it serves")
+            out.append(Difference(path, DiffType.STALE, specified, now_image, Severity.CRITICAL,
+                                  baseline=self.baseline, message=message))
+        resolution = self.resolutions.get((self.target, "image", str(specified)))
+        resolved = str(image.get("ResolvedImage") or "")
+        running = resolved.rpartition("@")[2] if "@" in resolved else None
+        if resolution is None or running is None:
+            return out
+        parsed = parse_image(str(specified))
+        tag = parsed.short if parsed else str(specified)
+        if resolution.state == "missing":
+            out.append(Difference(path, DiffType.GONE, running, None, Severity.CRITICAL, baseline=self.baseline,
+                                  message=f"{tag}, which endpoint {self.endpoint} runs, no longer exists in ECR: a "
+                                          "scale-out cannot pull it"))
+        elif resolution.state == "ok" and resolution.value != running:
+            out.append(Difference(path, DiffType.REPOINTED, running, resolution.value, Severity.CRITICAL,
+                                  baseline=self.baseline,
+                                  message=f"tag {tag} now points to {str(resolution.value)[:19]}…; endpoint "
+                                          f"{self.endpoint} runs {running[:19]}…, and its next scale-out or "
+                                          "deployment would run the new image"))
+        return out

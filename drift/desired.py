@@ -118,6 +118,16 @@ def load_desired(patterns: Iterable[str], *, targets: Targets | None = None,
                         secrets=frozenset(loader.secrets))
 
 
+@dataclass(slots=True)
+class _Place:
+    """Where the entries of one file belong, and which pasted read-only fields were met in it."""
+
+    file: str
+    target: str | None
+    region: str | None
+    pasted: list[str] = field(default_factory=list)
+
+
 class _FileLoader:
     def __init__(self, targets: Targets, env: Mapping[str, str], findings: list[Finding]) -> None:
         self.targets = targets
@@ -127,23 +137,13 @@ class _FileLoader:
         self.secrets: set[str] = set()
 
     def load(self, file: str) -> list[DesiredResource]:
-        try:
-            doc = load_file(file)
-        except YamlSyntaxError as exc:
-            self.findings.append(Finding(file, exc.line, str(exc)))
-            return []
-        if doc is None:
-            return []
-        if not isinstance(doc, dict):
-            self.findings.append(Finding(file, getattr(doc, "line", 1),
-                                         f"expected a mapping with a models: list, got {type_name(doc)}"))
-            return []
-        if not self._shape_is_ours(file, doc):
+        doc = self._document(file)
+        if doc is None or not self._shape_is_ours(file, doc):
             return []
         target, region = self._placement(file, doc)
         if target is False:
             return []
-        pasted: list[str] = []
+        place = _Place(file, target, region)
         out: list[DesiredResource] = []
         for section, spec in BY_SECTION.items():
             entries = doc.get(section)
@@ -153,14 +153,24 @@ class _FileLoader:
                 self.findings.append(Finding(file, key_line(doc, section),
                                              f"{section} must be a list, got {type_name(entries)}", path=section))
                 continue
-            for i in range(len(entries)):
-                resource = self._entry(file, spec, section, entries, i, target, region, pasted)
-                if resource is not None:
-                    out.append(resource)
-        if pasted:
-            fields = ", ".join(dict.fromkeys(pasted))
+            out += [r for r in (self._entry(place, spec, section, entries, i) for i in range(len(entries))) if r]
+        if place.pasted:
+            fields = ", ".join(dict.fromkeys(place.pasted))
             self.warnings.append(Finding(file, None, f"read-only fields of describe output are ignored: {fields}"))
         return out
+
+    def _document(self, file: str) -> dict[Any, Any] | None:
+        """The file's top-level mapping, or None (an empty file, or a problem already reported)."""
+        try:
+            doc = load_file(file)
+        except YamlSyntaxError as exc:
+            self.findings.append(Finding(file, exc.line, str(exc)))
+            return None
+        if doc is not None and not isinstance(doc, dict):
+            self.findings.append(Finding(file, getattr(doc, "line", 1),
+                                         f"expected a mapping with a models: list, got {type_name(doc)}"))
+            return None
+        return doc
 
     def _shape_is_ours(self, file: str, doc: Mapping[str, Any]) -> bool:
         """Refuse, with the way to write it, a CloudFormation template or a resource without its list."""
@@ -213,8 +223,8 @@ class _FileLoader:
                 return False, None
         return target, region
 
-    def _entry(self, file: str, spec: KindSpec, section: str, entries: list[Any], i: int, target: str | None,
-               region: str | None, pasted: list[str]) -> DesiredResource | None:
+    def _entry(self, place: _Place, spec: KindSpec, section: str, entries: list[Any], i: int) -> DesiredResource | None:
+        file, target, region, pasted = place.file, place.target, place.region, place.pasted
         entry = entries[i]
         line = key_line(entries, i) or getattr(entry, "line", None) or 1
         if not isinstance(entry, dict):

@@ -31,7 +31,7 @@ from drift.config.settings import Config, Target
 from drift.desired import DesiredState
 from drift.errors import StateError
 from drift.filters import apply_filters
-from drift.integrity.judge import Incarnation, Judged, judge
+from drift.integrity.judge import Incarnation, Judged, Judging, judge
 from drift.integrity.lockfile import LockFile
 from drift.integrity.refs import Ref, model_refs
 from drift.integrity.resolve import Key, Resolution, Resolver
@@ -57,6 +57,8 @@ def new_run_id(started_at: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PassOptions:
+    """What this pass is asked to do."""
+
     full: bool = False
     shard: Shard | None = None
     inputs: str = ""
@@ -64,6 +66,19 @@ class PassOptions:
     targets: tuple[Target, ...] | None = None
     target_errors: tuple[str, ...] = ()
     lock: LockFile | None = None
+    #: Queue notifications for the config's channels (with the pass's verdicts, in one transaction).
+    notify: bool = False
+    run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PassContext:
+    """Where a pass reports to, and what a long-running caller keeps between passes."""
+
+    progress: Progress | None = None
+    log: Any = None
+    #: Sessions and connection pools per (target, region), kept by the daemon between passes.
+    connections: Connections | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,22 +108,20 @@ class PassResult:
 
 
 def run_pass(config: Config, desired: DesiredState, *, store: Store | None = None, options: PassOptions | None = None,
-             progress: Progress | None = None, log: Any = None, run_id: str | None = None, notify: bool = False,
-             connections: Connections | None = None) -> PassResult:
+             context: PassContext | None = None) -> PassResult:
     """One pass over every unit; records state and queues notifications (with ``notify``) when state is kept."""
-    options = options or PassOptions()
-    started = utc_now()
-    run_id = run_id or new_run_id(started)
+    options, context = options or PassOptions(), context or PassContext()
+    started, log = utc_now(), context.log
+    run_id = options.run_id or new_run_id(started)
     if store is not None:
         redact.use_key(store.digest_key())
     prior = store.prior() if store is not None else Prior.empty()
     units = plan_units(config, desired, options.targets, options.shard)
-    conns = _connections(config, units, connections)
-    reads = _read(config, units, conns, prior, options.full, Counter(sum(len(u.declared) for u in units), progress),
-                  log)
-    resolutions = _resolve(config, reads, conns)
-    judged = {(r.unit.target.name, r.unit.region): _judge(config, desired, r, resolutions, prior, options.lock,
-                                                           keep_state=store is not None) for r in reads}
+    conns = _connections(config, units, context.connections)
+    reads = _read(config, units, conns, prior, options.full, context)
+    how = Judging(_resolve(config, reads, conns), options.lock, config.integrity.denied == "error",
+                  keep_state=store is not None, now=started)
+    judged = {(r.unit.target.name, r.unit.region): _judge(config, desired, r, prior, how) for r in reads}
     scope = Scope(unmanaged=config.unmanaged, name_prefix=config.name_prefix, endpoints=config.endpoints)
     results = [res for r in reads
                for res in classify_unit(r, prior.resources, scope, desired, judged[(r.unit.target.name,
@@ -123,7 +136,7 @@ def run_pass(config: Config, desired: DesiredState, *, store: Store | None = Non
         integrity = {(r.account or "", r.unit.region, name): j for r in reads
                      for name, j in judged[(r.unit.target.name, r.unit.region)].integrity.items()}
         try:
-            record_pass(store, report, reads, prior, integrity, config.notify if notify else ())
+            record_pass(store, report, reads, prior, integrity, config.notify if options.notify else ())
         except StateError as exc:
             record_error = exc
     calls: dict[str, int] = {}
@@ -147,14 +160,15 @@ def _connections(config: Config, units: list[Unit], cache: Connections | None) -
     return out
 
 
-def _read(config: Config, units: list[Unit], conns: Connections, prior: Prior, full: bool, counter: Counter,
-          log: Any) -> list[UnitRead]:
+def _read(config: Config, units: list[Unit], conns: Connections, prior: Prior, full: bool,
+          context: PassContext) -> list[UnitRead]:
     options = ReadOptions(full=full, name_prefix=config.name_prefix, endpoints=config.endpoints,
                           bulk_read=config.aws.bulk_read, max_models=config.aws.max_models,
                           concurrency=config.aws.concurrency)
+    counter = Counter(sum(len(u.declared) for u in units), context.progress)
 
     def one(unit: Unit) -> UnitRead:
-        read = read_unit(conns[(unit.target.name, unit.region)], unit, options, prior, counter, log)
+        read = read_unit(conns[(unit.target.name, unit.region)], unit, options, prior, counter, context.log)
         if read.account is None:  # a unit that failed before saying who it is: the account it had last time
             known = {k[1] for k in prior.resources if k[2] == unit.region} if unit.target.account_id is None else {
                 unit.target.account_id}
@@ -187,11 +201,10 @@ def _resolve(config: Config, reads: list[UnitRead], conns: Connections) -> dict[
     return Resolver(concurrency=min(32, config.aws.concurrency)).resolve(jobs)
 
 
-def _judge(config: Config, desired: DesiredState, read: UnitRead, resolutions: dict[Key, Resolution], prior: Prior,
-           lock: LockFile | None, *, keep_state: bool) -> Judgements:
+def _judge(config: Config, desired: DesiredState, read: UnitRead, prior: Prior, how: Judging) -> Judgements:
     if read.error is not None:
         return Judgements()
-    target, now = read.unit.target.name, utc_now()
+    target = read.unit.target.name
     integrity: dict[str, Judged] = {}
     if config.integrity.enabled:
         for model in read.unit.declared_of(Kind.MODEL):
@@ -200,12 +213,10 @@ def _judge(config: Config, desired: DesiredState, read: UnitRead, resolutions: d
                 continue
             refs = model_refs(live.form, images=config.integrity.images, artifacts=config.integrity.artifacts)
             where = Incarnation(target, read.account or "", read.unit.region, live.listed.arn, live.listed.created)
-            integrity[model.name] = judge(model, desired_forms(desired, model)[0], refs, resolutions, where,
-                                          prior.baselines_of(where.account, where.region, model.name), lock,
-                                          denied_is_error=config.integrity.denied == "error",
-                                          keep_state=keep_state, now=now)
+            integrity[model.name] = judge(model, desired_forms(desired, model)[0], refs, where,
+                                          prior.baselines_of(where.account, where.region, model.name), how)
     chains: dict[str, ChainOutcome] = {
-        name: judge_chain(live, read.of(Kind.ENDPOINT_CONFIG), read.of(Kind.MODEL), resolutions, target)
+        name: judge_chain(live, read.of(Kind.ENDPOINT_CONFIG), read.of(Kind.MODEL), how.resolutions, target)
         for name, live in read.of(Kind.ENDPOINT).items() if live.facts is not None}
     return Judgements(integrity=integrity, chains=chains)
 

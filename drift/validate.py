@@ -55,7 +55,7 @@ class _Walk:
             if isinstance(value, bool) or not isinstance(value, int):
                 self.error(line, path, f"expected an integer, got {type_name(value)}")
             else:
-                self.bounds(shape, value, path, line, "is", "")
+                self.bounds(shape, value, path, line, ("is", ""))
         elif kind in ("float", "double") and (isinstance(value, bool) or not isinstance(value, int | float)):
             self.error(line, path, f"expected a number, got {type_name(value)}")
 
@@ -81,7 +81,7 @@ class _Walk:
         if not isinstance(value, list):
             self.error(line, path, f"expected a list, got {type_name(value)}")
             return
-        self.bounds(shape, len(value), path, line, "has", " items")
+        self.bounds(shape, len(value), path, line, ("has", " items"))
         for i, item in enumerate(value):
             if item is None:
                 self.error(key_line(value, i), f"{path}[{i}]", "list items cannot be null")
@@ -92,7 +92,7 @@ class _Walk:
         if not isinstance(value, dict):
             self.error(line, path, f"expected a mapping, got {type_name(value)}")
             return
-        self.bounds(shape, len(value), path, line, "has", " entries")
+        self.bounds(shape, len(value), path, line, ("has", " entries"))
         env = path.endswith("Environment")
         for key, item in value.items():
             child = f"{path}.{key}"
@@ -122,15 +122,17 @@ class _Walk:
         if shape.enum and value not in shape.enum:
             self.error(line, path, f"invalid value {_shown(value, path)} (allowed: {', '.join(shape.enum)})")
             return
-        if not self.bounds(shape, len(value), path, line, "is", " characters long", what=what):
+        if not self.bounds(shape, len(value), path, line, ("is", " characters long"), what=what):
             return
         pattern = shape.metadata.get("pattern")
         compiled = _pattern(pattern) if pattern else None
         if compiled is not None and not compiled.fullmatch(value):
             self.error(line, path, f"{what} {_shown(value, path)} does not match the pattern {pattern}")
 
-    def bounds(self, shape: Any, size: int, path: str, line: int | None, verb: str, unit: str,
+    def bounds(self, shape: Any, size: int, path: str, line: int | None, measure: tuple[str, str],
                what: str = "value") -> bool:
+        """Length, count or value within the documented min/max; ``measure`` is (verb, unit) for the message."""
+        verb, unit = measure
         low, high = shape.metadata.get("min"), shape.metadata.get("max")
         subject = "" if what == "value" else f"{what} "
         if low is not None and size < low:
@@ -182,7 +184,7 @@ def _validate_tags(walk: _Walk, shape: Any, tags: Any, line: int | None) -> None
     if not isinstance(tags, dict):
         walk.value(shape, tags, "Tags", line)
         return
-    walk.bounds(shape, len(tags), "Tags", line, "has", " entries")
+    walk.bounds(shape, len(tags), "Tags", line, ("has", " entries"))
     tag = shape.member
     for key, value in tags.items():
         item_line = key_line(tags, key)

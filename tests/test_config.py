@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-
-import os
 
 from drift import redact
 from drift.config import Overrides, load_config, parse_duration

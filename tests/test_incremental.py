@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from drift.config import AwsSettings, Config, Target
 from drift.desired import DesiredModel, DesiredState
-from drift.pipeline import PassOptions, run_pass
+from drift.pipeline import PassContext, PassOptions, run_pass
 from drift.serialise import to_dict
 from drift.store import Store
 from tests.conftest import World
@@ -78,12 +78,13 @@ def test_incremental_equals_full(world: World, config: Config, tmp_path_factory:
     incremental, full = Store(str(directory / "inc.db")), Store(str(directory / "full.db"))
     connections: dict[Any, Any] = {}
     try:
-        assert 0 == run_pass(config, DECLARED, store=incremental, connections=connections).report.exit_code()
-        run_pass(config, DECLARED, store=full, options=FULL, connections=connections)
+        context = PassContext(connections=connections)
+        assert 0 == run_pass(config, DECLARED, store=incremental, context=context).report.exit_code()
+        run_pass(config, DECLARED, store=full, options=FULL, context=PassContext(connections=connections))
         for op, name in ops:
             apply(world, op, name)
-            fast = run_pass(config, DECLARED, store=incremental, connections=connections)
-            slow = run_pass(config, DECLARED, store=full, options=FULL, connections=connections)
+            fast = run_pass(config, DECLARED, store=incremental, context=PassContext(connections=connections))
+            slow = run_pass(config, DECLARED, store=full, options=FULL, context=PassContext(connections=connections))
             assert not slow.report.has_error, slow.report
             assert essence(slow.report) == essence(fast.report), (op, name)
             assert fast.described <= len(DECLARED.resources)  # (a full pass may read in bulk instead)

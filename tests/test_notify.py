@@ -162,5 +162,6 @@ def test_slack_escapes_live_values() -> None:
                          differences=(Difference("PrimaryContainer.Image", DiffType.NOT_EQUAL, "img:1", hostile,
                                                  Severity.CRITICAL),))
     text = json.dumps(slack_payload(Report(run_id="r", started_at="t", finished_at="t", resources=(result,))))
-    assert "<!" not in text and "<https" not in text
+    assert "<!" not in text
+    assert "<https" not in text
     assert "&lt;!channel&gt; &lt;https://evil.example|console.aws.amazon.com&gt; &amp;" in text

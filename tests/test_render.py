@@ -104,11 +104,13 @@ def test_live_values_cannot_steer_a_terminal_or_break_markdown() -> None:
         Difference("PrimaryContainer.Image", DiffType.NOT_EQUAL, "img:1", HOSTILE, Severity.CRITICAL),))
     report = Report(run_id="r", started_at="t", finished_at="t", resources=(result,))
     text, markdown = render(report, "text"), render(report, "markdown")
-    assert "\x1b" not in text and "\u202e" not in text
+    assert "\x1b" not in text
+    assert "\u202e" not in text
     assert "\\u001b[2J" in text
     row = next(line for line in markdown.splitlines() if line.startswith("| `PrimaryContainer.Image`"))
     assert 5 == len(re.findall(r"(?<!\\)\|", row))  # the table's own pipes only
-    assert "<b>" not in markdown and "`x`" not in row
+    assert "<b>" not in markdown
+    assert "`x`" not in row
 
 
 def test_markdown_stays_under_githubs_comment_limit() -> None:

@@ -55,7 +55,16 @@ def batch_get(conn: Connection, registry: str, region: str, repository: str,
         raise AnswerError(f"{conn.where}: ecr:BatchGetImage answered without its images and failures lists",
                           code="MalformedAnswer")
     asked = {id_key(i) for i in ids}
-    digests: dict[str, str] = {}
+    digests = _digests(images, asked)
+    missing, failed = _failures(failures)
+    for key in asked - set(digests) - missing - set(failed):
+        failed[key] = "ecr:BatchGetImage neither returned nor refused it"
+    return ImageAnswers(digests, frozenset(missing), failed)
+
+
+def _digests(images: list[object], asked: set[str]) -> dict[str, str]:
+    """The digest of every asked id that the answer returned (by tag and by digest)."""
+    out: dict[str, str] = {}
     for image in images:
         found = image.get("imageId") if isinstance(image, dict) else None
         if not isinstance(found, dict) or not isinstance(found.get("imageDigest"), str):
@@ -63,21 +72,24 @@ def batch_get(conn: Connection, registry: str, region: str, repository: str,
         digest = str(found["imageDigest"])
         for key in (f"tag:{found.get('imageTag')}", f"digest:{digest}"):
             if key in asked:
-                digests[key] = digest
+                out[key] = digest
+    return out
+
+
+def _failures(failures: list[object]) -> tuple[set[str], dict[str, str]]:
+    """(ids not found, {id: why}) from the answer's failures."""
     missing, failed = set(), {}
     for failure in failures:
         if not isinstance(failure, dict) or not isinstance(failure.get("imageId"), dict):
             continue
-        key = id_key({k: v for k, v in failure["imageId"].items() if k in ("imageTag", "imageDigest")} or {
-            "imageTag": "latest"})
+        image = {k: v for k, v in failure["imageId"].items() if k in ("imageTag", "imageDigest")}
+        key = id_key(image or {"imageTag": "latest"})
         code = str(failure.get("failureCode") or "Unknown")
         if code == "ImageNotFound":
             missing.add(key)
         else:
             failed[key] = f"{code}: {failure.get('failureReason') or ''}".strip(": ")
-    for key in asked - set(digests) - missing - set(failed):
-        failed[key] = "ecr:BatchGetImage neither returned nor refused it"
-    return ImageAnswers(digests, frozenset(missing), failed)
+    return missing, failed
 
 
 __all__ = ["MAX_IDS", "AwsError", "ImageAnswers", "batch_get", "id_key", "image_id"]

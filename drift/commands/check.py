@@ -11,7 +11,7 @@ from typing import Any
 from drift.commands.inputs import choose_format, inputs_digest, load_lock, load_state, open_store, write_output
 from drift.config.settings import Channel, Config
 from drift.errors import DriftError, StateError
-from drift.pipeline import PassOptions, run_pass
+from drift.pipeline import PassContext, PassOptions, run_pass
 from drift.plan import Shard
 from drift.store import Store
 
@@ -50,16 +50,16 @@ def check(config: Config, args: CheckArgs, *, run_id: str, log: Any) -> int:
     lock = load_lock(config)
     targets = discover_targets(config)
     store = open_store(config)
-    options = PassOptions(full=args.full, shard=args.shard, targets=targets, lock=lock,
-                          inputs=inputs_digest(config, desired) if args.shard else "")
+    options = PassOptions(full=args.full, shard=args.shard, targets=targets, lock=lock, notify=args.notify,
+                          run_id=run_id, inputs=inputs_digest(config, desired) if args.shard else "")
     log.info("drift.run.started", resources=len(desired.resources), full=args.full,
              shard=f"{args.shard.index}/{args.shard.count}" if args.shard else None)
     progress = TerminalProgress("checking")
     record_error: StateError | None = None
     try:
         try:
-            result = run_pass(config, desired, store=store, options=options, progress=progress, log=log,
-                              run_id=run_id, notify=args.notify)
+            result = run_pass(config, desired, store=store, options=options,
+                              context=PassContext(progress=progress, log=log))
         finally:
             progress.close()
         record_error = result.record_error

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -81,8 +82,19 @@ def _age(stamp: str) -> float:
         return float("inf")
 
 
-def merge(config: Config, sources: list[str], *, fmt: str | None, output: str | None, notify: bool,
-          max_age: float | None, run_id: str, log: Any) -> int:
+@dataclass(frozen=True, slots=True)
+class MergeArgs:
+    fmt: str | None = None
+    output: str | None = None
+    notify: bool = False
+    #: Refuse shards that finished longer ago than this many seconds.
+    max_age: float | None = None
+
+
+def merge(config: Config, sources: list[str], args: MergeArgs, *, run_id: str, log: Any) -> int:
+    """One report from the shards; with ``notify``, alert state and deliveries as ``check --notify`` has them:
+    the merged report is printed first, then delivered."""
+    fmt, output, notify, max_age = args.fmt, args.output, args.notify, args.max_age
     if notify and not config.state_path:
         raise DriftError(f"{config.path}: --notify needs state.path: the outbox and alert state live there")
     reports = load_reports(config, sources)
@@ -91,20 +103,21 @@ def merge(config: Config, sources: list[str], *, fmt: str | None, output: str | 
     merged = Report(run_id=run_id, started_at=min(r.started_at for _, r in reports), finished_at=utc_now(),
                     resources=tuple(res for _, r in reports for res in r.resources),
                     errors=tuple(e for _, r in reports for e in r.errors), shards=shards)
+    from drift.render import render
+
+    store = open_store(config) if notify else None
     delivered = True
-    if notify:
-        store = open_store(config)
-        assert store is not None
-        try:
+    try:
+        if store is not None:
             scopes = {(account, unit.rpartition("/")[2]) for s in shards for unit, account in s.read}
             with store.transaction() as tx:
                 queue_notifications(store, tx, config.notify, merged, scopes)
+        write_output(config, output, render(merged, choose_format(fmt, output), color=False))
+        if store is not None:
             delivered = deliver_all(store, config.notify, log)
-        finally:
+    finally:
+        if store is not None:
             store.close()
-    from drift.render import render
-
-    write_output(config, output, render(merged, choose_format(fmt, output), color=False))
     code = merged.exit_code() if delivered else 1
     log.info("drift.merge.finished", shards=len(shards), exit_code=code, checked=merged.summary.checked)
     if merged.errors:

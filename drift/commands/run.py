@@ -52,8 +52,10 @@ def dispatch(args: argparse.Namespace) -> int:
             max_age = parse_duration(args.max_age) if args.max_age else None
         except ValueError as exc:
             raise UsageError(f"--max-age: {exc}") from exc
-        return merge(settings(args, optional=True), args.reports, fmt=args.format, output=args.output,
-                     notify=args.notify, max_age=max_age, run_id=args.run_id, log=log)
+        from drift.commands.merge import MergeArgs
+
+        return merge(settings(args, optional=True), args.reports, MergeArgs(
+            fmt=args.format, output=args.output, notify=args.notify, max_age=max_age), run_id=args.run_id, log=log)
     if command == "import":
         from drift.importer import ImportArgs, run_import
 

@@ -160,7 +160,8 @@ def _aws(node: Any, file: str, findings: list[Finding], overrides: Overrides) ->
     if organization and aws["targets"]:
         findings.append(Finding(file, key_line(node, "organization"),
                                 "set either targets or organization, not both", path="aws.organization"))
-    targets = _targets(aws["targets"], file, findings, overrides, region, profile, endpoint)
+    default = Target(name="default", regions=(region,) if region else (), profile=profile, endpoint_url=endpoint)
+    targets = _targets(aws["targets"], file, findings, overrides, default)
     if not aws["targets"] and organization is None:
         targets = [Target(name="default", regions=(region,) if region else (), profile=profile,
                           role_arn=aws["role_arn"], external_id=aws["external_id"], endpoint_url=endpoint)]
@@ -176,8 +177,9 @@ def _aws(node: Any, file: str, findings: list[Finding], overrides: Overrides) ->
     )
 
 
-def _targets(items: Any, file: str, findings: list[Finding], overrides: Overrides, region: str | None,
-             profile: str | None, endpoint: str | None) -> list[Target]:
+def _targets(items: Any, file: str, findings: list[Finding], overrides: Overrides, default: Target) -> list[Target]:
+    """``aws.targets``; what a target does not say comes from ``default`` (aws.region, profile, endpoint)."""
+    region, profile, endpoint = (default.regions[0] if default.regions else None), default.profile, default.endpoint_url
     targets: list[Target] = []
     for i, t in schema.read_items(items, schema.TARGET, file, "aws.targets", findings):
         if not t["name"]:

@@ -30,7 +30,7 @@ from drift.errors import DriftError, InputError
 from drift.files import find_files
 from drift.logging import get_logger
 from drift.metrics import Metrics
-from drift.pipeline import Connections, PassOptions, new_run_id, run_pass, utc_now
+from drift.pipeline import Connections, PassContext, PassOptions, new_run_id, run_pass, utc_now
 from drift.serialise import to_dict
 from drift.store import Store
 
@@ -102,9 +102,10 @@ class Daemon:
             log.info("drift.run.started", resources=len(self.desired.resources))
             started = time.monotonic()
             try:
-                options = PassOptions(targets=self._targets(), lock=load_lock(self.config))
-                result = run_pass(self.config, self.desired, store=self.store, options=options, log=log,
-                                  run_id=self.run_id, notify=True, connections=self.connections)
+                options = PassOptions(targets=self._targets(), lock=load_lock(self.config), notify=True,
+                                      run_id=self.run_id)
+                result = run_pass(self.config, self.desired, store=self.store, options=options,
+                                  context=PassContext(log=log, connections=self.connections))
             except Exception as exc:  # noqa: BLE001 - a failed pass must never stop the daemon
                 message = str(exc) if isinstance(exc, DriftError) else f"internal error: {type(exc).__name__}: {exc}"
                 self.last_error = message

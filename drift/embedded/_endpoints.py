@@ -110,12 +110,13 @@ def _capture_summary(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def _deploy(backend: Any, config_name: str) -> dict[str, Any]:
-    """Everything an endpoint deployed from a config, resolved now."""
+def _deploy(backend: Any, config_name: str, when: Any) -> dict[str, Any]:
+    """Everything an endpoint deployed from a config, resolved at ``when`` (one clock reading per deployment:
+    SageMaker's ResolutionTime and the endpoint's times agree)."""
     record = _endpoint_configs.find(backend, config_name)
     if record is None:
         raise _endpoint_configs.not_found(backend, config_name)
-    config, when = record.describe(), _moto.now()
+    config = record.describe()
     deployed: dict[str, Any] = {
         "ProductionVariants": [_variant_summary(v, backend, when) for v in config.get("ProductionVariants", [])]}
     if config.get("DataCaptureConfig"):
@@ -159,7 +160,8 @@ def create_endpoint(self: Any) -> Any:
     arn = _moto.sagemaker_arn("endpoint", name, backend.account_id, backend.region_name)
     if name in backend.endpoints:
         raise _moto.validation_error(f'Cannot create already existing endpoint "{arn}".')
-    deployed, when = _deploy(backend, config_name), _moto.now()
+    when = _moto.now()
+    deployed = _deploy(backend, config_name, when)
     backend.endpoints[name] = EndpointRecord(name, arn, config_name, when, when, deployed,
                                              _model_names(backend, config_name),
                                              tags=list(self._get_param("Tags") or []))
@@ -177,12 +179,12 @@ def update_endpoint(self: Any) -> Any:
     record = _find(backend, self._get_param("EndpointName"))
     if record.endpoint_status in _IN_PROGRESS:
         raise _moto.validation_error(f'Cannot update in-progress endpoint "{record.arn}".')
-    config_name = self._get_param("EndpointConfigName")
-    record.deployed = _deploy(backend, config_name)
+    config_name, when = self._get_param("EndpointConfigName"), _moto.now()
+    record.deployed = _deploy(backend, config_name, when)
     record.model_names = _model_names(backend, config_name)
     record.endpoint_config_name = config_name
     record.endpoint_status, record.failure_reason = "InService", None
-    record.last_modified_time = _moto.now()
+    record.last_modified_time = when
     return _moto.action_result({"EndpointArn": record.arn})
 
 

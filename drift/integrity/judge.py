@@ -35,6 +35,27 @@ class Judged:
 
 
 @dataclass(frozen=True, slots=True)
+class Judging:
+    """What every model of a pass is judged with."""
+
+    resolutions: Mapping[Key, Resolution]
+    lock: LockFile | None = None
+    denied_is_error: bool = False
+    #: Record first resolutions as baselines (only when state is kept).
+    keep_state: bool = False
+    now: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """A reference's baseline: its value (and prefix keys), and where it comes from."""
+
+    value: Any
+    keys: Any
+    baseline: Baseline
+
+
+@dataclass(frozen=True, slots=True)
 class Incarnation:
     target: str
     account: str
@@ -64,9 +85,9 @@ def _prefix_detail(before: Any, after: Any) -> dict[str, Any] | None:
             "keys": (added + removed + changed)[:10]}
 
 
-def _finding(ref: Ref, shown: str, now: Resolution, value: Any, keys: Any, baseline: Baseline,
-             source: Source) -> Difference | None:
+def _finding(ref: Ref, shown: str, now: Resolution, base: _Base, source: Source) -> Difference | None:
     """REPOINTED, OVERWRITTEN or GONE, or None when the reference still resolves to its baseline."""
+    value, keys, baseline = base.value, base.keys, base.baseline
     when = _when(baseline)
     if now.state == "missing":
         message = f"{ref.value} no longer exists; it resolved to {short_digest(value)} {when}"
@@ -89,9 +110,8 @@ def _finding(ref: Ref, shown: str, now: Resolution, value: Any, keys: Any, basel
                       detail=detail, message=message)
 
 
-def judge(resource: DesiredResource, declared: Mapping[str, Any], refs: list[Ref],
-          resolutions: Mapping[Key, Resolution], where: Incarnation, prior: list[BaselineRow],
-          lock: LockFile | None, *, denied_is_error: bool, keep_state: bool, now: str) -> Judged:
+def judge(resource: DesiredResource, declared: Mapping[str, Any], refs: list[Ref], where: Incarnation,
+          prior: list[BaselineRow], how: Judging) -> Judged:
     """Findings, ``resolved`` values and notes for one declared model's live references."""
     differences: list[Difference] = []
     resolved: list[tuple[str, Any]] = []
@@ -102,35 +122,40 @@ def judge(resource: DesiredResource, declared: Mapping[str, Any], refs: list[Ref
     for ref in refs:
         spelled = paths.spell(resource.spec, ref.path)
         shown = paths.render(spelled)
-        resolution = resolutions.get((where.target, ref.type, ref.value))
+        resolution = how.resolutions.get((where.target, ref.type, ref.value))
         if resolution is None:
             continue
         if resolution.state in ("denied", "failed", "unsupported"):
             note = f"{shown}: {ref.value}: {resolution.reason}"
-            (errors if denied_is_error and resolution.state != "unsupported" else notes).append(note)
+            (errors if how.denied_is_error and resolution.state != "unsupported" else notes).append(note)
             continue
         if resolution.state == "ok":
             resolved.append((shown, resolution.value))
-        entry = _lock_entry(lock, resource, shown, ref, declared)
-        source = Source(resource.file, paths.locate(resource.spec, spelled, resource.line))
-        if entry is not None:
-            baseline = Baseline("lock", file=lock.display if lock else None, line=entry.line)
-            value, keys = entry.resolved, None
-        elif shown in first_seen and first_seen[shown].reference == ref.value:
-            row = first_seen[shown]
-            baseline = Baseline("first-seen", at=row.seen_at)
-            value, keys = (row.resolved or {}).get("value"), (row.resolved or {}).get("keys")
-        else:
+        base = _baseline(how.lock, resource, shown, ref, declared, first_seen.get(shown))
+        if base is None:
             if resolution.state == "missing":
                 notes.append(f"{shown}: {ref.value}: {resolution.reason or 'not found'}")
-            elif keep_state:
+            elif how.keep_state:
                 new.append(BaselineRow(where.account, where.region, resource.name, where.arn, where.created, shown,
-                                       ref.value, {"value": resolution.value, "keys": resolution.keys}, now))
+                                       ref.value, {"value": resolution.value, "keys": resolution.keys}, how.now))
             continue
-        finding = _finding(ref, shown, resolution, value, keys, baseline, source)
+        source = Source(resource.file, paths.locate(resource.spec, spelled, resource.line))
+        finding = _finding(ref, shown, resolution, base, source)
         if finding is not None:
             differences.append(finding)
     return Judged(tuple(differences), tuple(resolved), tuple(notes), "; ".join(errors) or None, tuple(new))
+
+
+def _baseline(lock: LockFile | None, resource: DesiredResource, shown: str, ref: Ref, declared: Mapping[str, Any],
+              seen: BaselineRow | None) -> _Base | None:
+    """The lock file's entry when it applies, else the first resolution of this incarnation, else None."""
+    entry = _lock_entry(lock, resource, shown, ref, declared)
+    if entry is not None:
+        return _Base(entry.resolved, None, Baseline("lock", file=lock.display if lock else None, line=entry.line))
+    if seen is not None and seen.reference == ref.value:
+        resolved = seen.resolved or {}
+        return _Base(resolved.get("value"), resolved.get("keys"), Baseline("first-seen", at=seen.seen_at))
+    return None
 
 
 def _lock_entry(lock: LockFile | None, resource: DesiredResource, shown: str, ref: Ref,

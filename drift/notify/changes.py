@@ -45,24 +45,8 @@ def _seconds_since(stamp: str, now: datetime) -> float:
 def detect(told: Mapping[ResourceKey, NotifiedRow], channel: Channel, resources: tuple[Result, ...],
            read_scopes: set[tuple[str, str]], now: datetime) -> list[Change]:
     """Changes for one channel, from what it was last told and this pass's verdicts."""
-    changes: list[Change] = []
-    seen: set[ResourceKey] = set()
-    for result in resources:
-        key = result.key
-        seen.add(key)
-        if result.status is Status.ERROR:
-            continue
-        previous = told.get(key)
-        if result.drifted:
-            current = fingerprint(result)
-            if previous is None or not previous.drifted:
-                changes.append(Change(key, ChangeKind.APPEARED, result, current))
-            elif previous.fingerprint != current:
-                changes.append(Change(key, ChangeKind.CHANGED, result, current))
-            elif channel.remind_after and _seconds_since(previous.notified_at, now) >= channel.remind_after:
-                changes.append(Change(key, ChangeKind.REMINDER, result, current))
-        elif previous is not None and previous.drifted:
-            changes.append(Change(key, ChangeKind.RESOLVED, result, None))
+    changes = [c for c in (_change(told.get(r.key), channel, r, now) for r in resources) if c is not None]
+    seen = {r.key for r in resources}
     for key, previous in told.items():
         if key in seen or not previous.drifted or (key[1], key[2]) not in read_scopes:
             continue
@@ -70,6 +54,23 @@ def detect(told: Mapping[ResourceKey, NotifiedRow], channel: Channel, resources:
         if last is not None:
             changes.append(Change(key, ChangeKind.RESOLVED, last, None))
     return changes
+
+
+def _change(previous: NotifiedRow | None, channel: Channel, result: Result, now: datetime) -> Change | None:
+    """What one verdict means to a channel that was last told ``previous``; an ERROR means nothing."""
+    if result.status is Status.ERROR:
+        return None
+    if not result.drifted:
+        resolved = previous is not None and previous.drifted
+        return Change(result.key, ChangeKind.RESOLVED, result, None) if resolved else None
+    current = fingerprint(result)
+    if previous is None or not previous.drifted:
+        return Change(result.key, ChangeKind.APPEARED, result, current)
+    if previous.fingerprint != current:
+        return Change(result.key, ChangeKind.CHANGED, result, current)
+    if channel.remind_after and _seconds_since(previous.notified_at, now) >= channel.remind_after:
+        return Change(result.key, ChangeKind.REMINDER, result, current)
+    return None
 
 
 def _last(previous: NotifiedRow, key: ResourceKey) -> Result | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -54,7 +53,7 @@ def _backoff(attempt: Attempt, tries: int, base: float) -> float:
 
 
 def deliver_channel(store: Store, channel: Channel, log: Any, *, budget: float, stop: threading.Event | None = None,
-                    backoff: float = 0.5, post: Callable[..., Attempt] = post_once) -> Delivered:
+                    backoff: float = 0.5) -> Delivered:
     """Deliver what is waiting for ``channel`` within ``budget`` seconds; stop early on ``stop``."""
     end = time.monotonic() + budget
     done = Delivered()
@@ -67,7 +66,8 @@ def deliver_channel(store: Store, channel: Channel, log: Any, *, budget: float, 
             if stop.is_set() or remaining <= 0:
                 done.pending = len(pending) - index
                 return done
-            attempt = post(channel.url, entry.body, headers(channel, entry), deadline=min(channel.timeout, remaining))
+            attempt = post_once(channel.url, entry.body, headers(channel, entry),
+                                deadline=min(channel.timeout, remaining))
             event = {"channel": channel.name, "type": channel.type.value, "delivery": entry.delivery_id,
                      "kind": entry.kind, "status": attempt.status, "attempt": entry.attempts + tries + 1}
             if attempt.outcome is Outcome.DELIVERED:

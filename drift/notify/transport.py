@@ -236,27 +236,27 @@ def retry_after_seconds(value: str, now: float | None = None) -> float | None:
     return max(0.0, delay) if -MAX_RETRY_AFTER <= delay <= MAX_RETRY_AFTER else None
 
 
+#: Failures in the order they are tested (subclasses before their bases): the outcome and a fixed reason.
+#: A wrong certificate stays wrong, and a malformed answer will not fix itself: both are rejections.
+_FAILURES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], Outcome, str], ...] = (
+    (ssl.SSLCertVerificationError, Outcome.REJECTED, "TLS certificate verification failed"),
+    ((ssl.SSLEOFError, ssl.SSLZeroReturnError), Outcome.RETRY, "connection closed during TLS handshake"),
+    (ssl.SSLError, Outcome.REJECTED, "TLS handshake failed"),
+    (http.client.RemoteDisconnected, Outcome.RETRY, "connection closed without an answer"),
+    (http.client.HTTPException, Outcome.REJECTED, "malformed answer"),
+    (ConnectionRefusedError, Outcome.RETRY, "connection refused"),
+    (ConnectionError, Outcome.RETRY, "connection reset"),
+    (socket.gaierror, Outcome.RETRY, "cannot resolve host"),
+)
+
+
 def classify(exc: BaseException, deadline: float) -> Attempt:
     """A failure as an Attempt; the exception's text is never used (it may name the host or echo the answer)."""
-    retry, rejected = Outcome.RETRY, Outcome.REJECTED
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return Attempt(rejected, None, "TLS certificate verification failed")  # a wrong certificate stays wrong
-    if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
-        return Attempt(retry, None, "connection closed during TLS handshake")
-    if isinstance(exc, ssl.SSLError):
-        return Attempt(rejected, None, "TLS handshake failed")
-    if isinstance(exc, http.client.RemoteDisconnected):
-        return Attempt(retry, None, "connection closed without an answer")
-    if isinstance(exc, http.client.HTTPException):
-        return Attempt(rejected, None, "malformed answer")
-    if isinstance(exc, ConnectionRefusedError):
-        return Attempt(retry, None, "connection refused")
-    if isinstance(exc, ConnectionError):
-        return Attempt(retry, None, "connection reset")
     if isinstance(exc, TimeoutError):
         return _late(deadline)
-    if isinstance(exc, socket.gaierror):
-        return Attempt(retry, None, "cannot resolve host")
+    for kinds, outcome, reason in _FAILURES:
+        if isinstance(exc, kinds):
+            return Attempt(outcome, None, reason)
     if isinstance(exc, OSError):
-        return Attempt(retry, None, f"connection failed ({errno.errorcode.get(exc.errno or 0, 'unknown')})")
-    return Attempt(rejected, None, f"cannot send ({type(exc).__name__})")
+        return Attempt(Outcome.RETRY, None, f"connection failed ({errno.errorcode.get(exc.errno or 0, 'unknown')})")
+    return Attempt(Outcome.REJECTED, None, f"cannot send ({type(exc).__name__})")

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.proxy import Fault, FaultProxy
 from tests.conftest import World
 from tests.helpers import by_name, report_of, run_drift, write_config, write_models
+from tests.proxy import Fault, FaultProxy
 
 MODELS = [
     {"ModelName": f"model-{i}", "ExecutionRoleArn": "arn:aws:iam::123456789012:role/r",
