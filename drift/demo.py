@@ -1,8 +1,16 @@
-"""`drift demo`: see drift detection work in seconds, on an embedded local SageMaker, with no AWS account.
+"""`drift demo`: see drift detection work in seconds, on an embedded local AWS, with no AWS account.
 
-It never touches real AWS: the user's credentials, profile and endpoint
-variables are removed from this process before anything else runs, and every
-call goes to a moto server on 127.0.0.1 that lives and dies with the demo.
+It never touches real AWS: the user's credentials, profile and endpoint variables
+are removed from this process before anything else runs, and every call goes to a
+moto server on 127.0.0.1 that lives and dies with the demo. The example config
+ships in the package (drift/examples, the repository's config/), so the demo works
+from an installed wheel anywhere.
+
+The world: the example models, their images in ECR and artifacts in S3, and the
+fraud detector's endpoint. Then what happens in real life: a model re-created by
+hand with a hotfix image (its endpoint now runs a stale incarnation), an extra
+environment variable, a deleted model, a stray one, and an image tag pushed again
+to another digest while nothing in SageMaker changed.
 """
 
 from __future__ import annotations
@@ -11,23 +19,27 @@ import dataclasses
 import os
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from drift.config import AwsSettings, Config, Target, load_config
-from drift.desired import DesiredResource, DesiredState, load_desired
+from drift.desired import DesiredState, load_desired
 from drift.errors import DriftError
-from drift.report import Report, Status
+from drift.integrity.refs import parse_image
+from drift.report import DiffType, Kind, Report, Status
 
 UNMANAGED_NAME = "scratch-experiment-42"
 
 EXPLANATION = (
-    "What you are looking at: a local SageMaker was started on 127.0.0.1 and the models declared in "
-    "{desired} were created in it. Then someone fixed things by hand: {changes}. drift compared every live "
-    "model with its declaration and reported each difference with the file and line that declare it. "
-    "Exit codes are 0 in sync, 2 drift, 1 error, so `drift check` can gate CI like `terraform plan`."
+    "What you are looking at: a local AWS was started on 127.0.0.1 and the resources declared in {desired} "
+    "were created in it, with their images in ECR and their artifacts in S3. Then things changed the way they "
+    "do in real life: {changes}. drift compared every live resource with its declaration, checked what each "
+    "image tag and artifact points at, and checked what each endpoint really runs; every finding names the "
+    "file and line that declare it. Exit codes are 0 in sync, 2 drift, 1 error, so `drift check` can gate CI "
+    "like `terraform plan`."
 )
 
 TRY_NEXT = """\
@@ -35,7 +47,17 @@ Try next:
   HF_TOKEN=x drift validate          check the example files, no AWS calls (one example reads HF_TOKEN)
   drift check --help                 run against your account (read-only IAM policy: deploy/iam-policy.json)
   drift import --out config/models   adopt the models you already have
+  drift lock                         pin what your image tags and artifacts resolve to, for review
 """
+
+
+def examples_dir() -> Path:
+    """The example config shipped in the package (a wheel's drift/examples), or the checkout's config/."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "examples", package.parent / "config"):
+        if (candidate / "drift.yaml").is_file():
+            return candidate.resolve()  # in a checkout, the link leads to config/: name files as people know them
+    raise DriftError("the example config is missing from this installation (drift/examples/drift.yaml)")
 
 
 class _PlaceholderEnv(Mapping[str, str]):
@@ -66,68 +88,92 @@ def _isolate_from_aws() -> None:
     })
 
 
-def examples_dir() -> Path:
-    """The example config shipped in the package (a wheel's drift/examples), or the checkout's config/."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package / "examples", package.parent / "config"):
-        if (candidate / "drift.yaml").is_file():
-            return candidate
-    raise DriftError("the example config is missing from this installation (drift/examples/drift.yaml)")
-
-
 def _demo_config(config_path: str, url: str, state_dir: str) -> Config:
-    try:
-        base = load_config(config_path)
-    except DriftError:
-        models = str(Path(config_path).parent / "models")
-        base = Config(path=config_path, aws=AwsSettings(targets=()), desired=(models,))
+    base = load_config(config_path)
     target = Target(name="demo", regions=("us-east-1",), endpoint_url=url)
     return dataclasses.replace(
-        base,
-        aws=AwsSettings(targets=(target,), max_attempts=3, concurrency=8),
-        notify=(),
-        unmanaged=True,
-        name_prefix="",
-        state_path=os.path.join(state_dir, "state.db"),
-    )
+        base, aws=AwsSettings(targets=(target,), max_attempts=3, concurrency=8, endpoint_url=url,
+                              region="us-east-1"),
+        notify=(), unmanaged=True, name_prefix="", state_path=os.path.join(state_dir, "state.db"), lock_path=None)
 
 
-def _introduce_drift(client: Any, models: list[DesiredResource]) -> list[str]:
-    """Realistic hand edits: a bumped image tag, an added Environment key, a deleted and a stray model."""
-    from drift.embedded import create_model_request
+class _World:
+    """The example resources made live in the embedded AWS, and the changes that then happen to them."""
 
-    changes = []
-    ordered = sorted(models, key=lambda m: m.name)
-    if ordered:
-        spec = create_model_request(ordered[0].spec)
-        container = spec.get("PrimaryContainer") or spec["Containers"][0]
-        container["Image"] = container["Image"].rsplit(":", 1)[0] + ":hotfix-by-hand"
-        client.delete_model(ModelName=spec["ModelName"])
-        client.create_model(**spec)
-        changes.append(f"{spec['ModelName']} was re-created with another image tag")
-    if len(ordered) > 1:
-        spec = create_model_request(ordered[1].spec)
-        container = spec.get("PrimaryContainer") or spec["Containers"][0]
-        container.setdefault("Environment", {})["DEBUG"] = "1"
-        client.delete_model(ModelName=spec["ModelName"])
-        client.create_model(**spec)
-        changes.append(f"{spec['ModelName']} got an extra DEBUG=1 environment variable")
-    if len(ordered) > 2:
-        client.delete_model(ModelName=ordered[2].name)
-        changes.append(f"{ordered[2].name} was deleted")
-    client.create_model(ModelName=UNMANAGED_NAME, PrimaryContainer={"Image": "python:3.11-slim"},
-                        ExecutionRoleArn="arn:aws:iam::123456789012:role/notebook")
-    changes.append(f"{UNMANAGED_NAME} was created outside the desired state")
-    return changes
+    def __init__(self, url: str, desired: DesiredState) -> None:
+        from drift.embedded.world import AwsWorld
+
+        self.aws = AwsWorld(url)
+        self.sm = self.aws.client("sagemaker")
+        self.desired = desired
+
+    def _push(self, image: str, seed: str) -> None:
+        parsed = parse_image(image)
+        if parsed is not None and parsed.tag:
+            self.aws.push_image(parsed.repository, parsed.tag, seed, account=parsed.registry, region=parsed.region)
+
+    def _artifacts(self, container: Mapping[str, Any]) -> list[str]:
+        source = (container.get("ModelDataSource") or {}).get("S3DataSource") or {}
+        uris = [u for u in (container.get("ModelDataUrl"), source.get("S3Uri")) if isinstance(u, str)]
+        return [u + "model.tar.gz" if u.endswith("/") else u for u in uris]
+
+    def build(self) -> None:
+        from drift.embedded import create_model_request
+
+        for model in self.desired.models:
+            spec = create_model_request(model.spec)
+            for container in [spec.get("PrimaryContainer"), *(spec.get("Containers") or [])]:
+                if container:
+                    self._push(container["Image"], f"{model.name}-release")
+                    for uri in self._artifacts(container):
+                        bucket, _, key = uri[5:].partition("/")
+                        self.aws.put_object(bucket, key, f"weights of {model.name}".encode(), versioned=True)
+            self.sm.create_model(**spec)
+        for config in self.desired.of_kind(Kind.ENDPOINT_CONFIG):
+            self.sm.create_endpoint_config(**create_model_request(config.spec))
+        for endpoint in self.desired.of_kind(Kind.ENDPOINT):
+            self.sm.create_endpoint(**create_model_request(endpoint.spec))
+
+    def _recreate(self, name: str, change: Any) -> None:
+        from drift.embedded import create_model_request
+
+        model = next(m for m in self.desired.models if m.name == name)
+        spec = create_model_request(model.spec)
+        change(spec.get("PrimaryContainer") or spec["Containers"][0])
+        self.sm.delete_model(ModelName=name)
+        self.sm.create_model(**spec)
+
+    def drift(self) -> list[str]:
+        """Realistic changes, each kind of finding once."""
+        names = {m.name for m in self.desired.models}
+        changes = []
+        if "fraud-detector-v3" in names:
+            def hotfix(container: dict[str, Any]) -> None:
+                container["Image"] = container["Image"].rsplit(":", 1)[0] + ":3.1.1-hotfix"
+                container.setdefault("Environment", {})["DEBUG"] = "1"
+                self._push(container["Image"], "hotfix-by-hand")
+            self._recreate("fraud-detector-v3", hotfix)
+            changes.append("fraud-detector-v3 was deleted and re-created by hand with a hotfix image and DEBUG=1, "
+                           "while its endpoint kept running the old model")
+        if "support-llm-7b" in names:
+            self.sm.delete_model(ModelName="support-llm-7b")
+            changes.append("support-llm-7b was deleted")
+        churn = next((m for m in self.desired.models if m.name == "churn-pipeline"), None)
+        if churn is not None and len(churn.spec.get("Containers") or []) > 1:
+            self._push(churn.spec["Containers"][1]["Image"], "rebuilt-and-pushed-again")
+            changes.append("the image tag of churn-pipeline's second container was pushed again to another digest "
+                           "(nothing in SageMaker changed)")
+        self.sm.create_model(ModelName=UNMANAGED_NAME, PrimaryContainer={"Image": "python:3.11-slim"},
+                             ExecutionRoleArn="arn:aws:iam::123456789012:role/notebook")
+        changes.append(f"{UNMANAGED_NAME} was created outside the desired state")
+        return changes
 
 
 def run_demo(*, fmt: str | None) -> int:
     started = time.monotonic()
     config_path = str(examples_dir() / "drift.yaml")
     _isolate_from_aws()
-    import boto3
-
-    from drift.embedded import LocalSageMaker, create_model_request
+    from drift.embedded import LocalSageMaker
     from drift.pipeline import run_pass
     from drift.render import render
     from drift.store import Store
@@ -138,16 +184,13 @@ def run_demo(*, fmt: str | None) -> int:
         with tempfile.TemporaryDirectory(prefix="drift-demo-") as state_dir:
             config = _demo_config(config_path, url, state_dir)
             desired = load_desired(config.desired, environ=_PlaceholderEnv())
-            models = list(desired.models)
-            client = boto3.client("sagemaker", endpoint_url=url, region_name="us-east-1")
-            for model in models:
-                client.create_model(**create_model_request(model.spec))
+            world = _World(url, desired)
+            world.build()
             store = Store(config.state_path or os.path.join(state_dir, "state.db"))
-            state = DesiredState(resources=tuple(models))
             try:
-                baseline = run_pass(config, state, store=store).report
-                changes = _introduce_drift(client, models)
-                report = run_pass(config, state, store=store).report
+                baseline = run_pass(config, desired, store=store).report
+                changes = world.drift()
+                report = run_pass(config, desired, store=store).report
             finally:
                 store.close()
     finally:
@@ -158,16 +201,16 @@ def run_demo(*, fmt: str | None) -> int:
         where = ", ".join(os.path.relpath(d) if not os.path.relpath(d).startswith("..") else d
                           for d in config.desired)
         print()
-        import textwrap
-
         print(textwrap.fill(EXPLANATION.format(desired=where, changes="; ".join(changes)), width=100))
         print()
         print(TRY_NEXT)
-        print(f"(demo finished in {time.monotonic() - started:.1f}s; the local SageMaker has been stopped)")
-    return 0 if _worked(baseline, report) else 1
+        print(f"(demo finished in {time.monotonic() - started:.1f}s; the local AWS has been stopped)")
+    return 0 if worked(baseline, report) else 1
 
 
-def _worked(baseline: Report, report: Report) -> bool:
+def worked(baseline: Report, report: Report) -> bool:
     """The demo worked when the untouched world was in sync and every kind of drift was then found."""
-    found = {m.status for m in report.models}
-    return baseline.exit_code() == 0 and {Status.MODIFIED, Status.UNMANAGED} <= found and report.exit_code() == 2
+    found = {m.status for m in report.resources}
+    kinds = {d.type for m in report.resources for d in m.differences}
+    return (baseline.exit_code() == 0 and {Status.MODIFIED, Status.MISSING, Status.UNMANAGED} <= found
+            and {DiffType.REPOINTED, DiffType.STALE} <= kinds and report.exit_code() == 2)
