@@ -191,12 +191,12 @@ class Daemon:
 
         from drift.http_server import ListenServer
 
+        server = ListenServer(listen, self.respond,
+                              on_error=lambda exc: self.log.error("drift.http.failed", error=repr(exc)))
         try:
-            server = ListenServer(listen, self.respond,
-                                  on_error=lambda exc: self.log.error("drift.http.failed", error=repr(exc)))
+            host, port = server.start()
         except OSError as exc:
-            raise DriftError(f"--listen {listen[0]}:{listen[1]}: cannot listen: {exc.strerror or exc}") from exc
-        host, port = server.start()
+            raise DriftError(f"--listen: {exc}") from exc
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self.scheduler.add_job(self.run_one_pass, trigger(self.config.schedule), id="pass", max_instances=1,
                                coalesce=True, misfire_grace_time=None, next_run_time=datetime.now(UTC))
