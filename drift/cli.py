@@ -63,12 +63,24 @@ def _logging(parser: argparse.ArgumentParser, level: str | None = None) -> None:
     parser.add_argument("--debug", action="store_true", help="print a traceback on internal errors")
 
 
+def _unknown(parser: argparse.ArgumentParser, extra: list[str]) -> str:
+    """"unrecognized arguments: --formta json (did you mean --format?)"."""
+    import difflib
+
+    options = [o for action in parser._actions for o in action.option_strings]
+    guesses = [m[0] for word in extra if word.startswith("-")
+               for m in [difflib.get_close_matches(word.split("=", 1)[0], options, n=1)] if m]
+    hint = f" (did you mean {', '.join(dict.fromkeys(guesses))}?)" if guesses else ""
+    return f"unrecognized arguments: {' '.join(extra)}{hint}"
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="drift", description="Detect configuration drift between declared and live AWS SageMaker "
                     "models, endpoint configs and endpoints.", epilog=_EPILOG,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"sagemaker-drift {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
+    parser.set_defaults(commands=sub.choices)
 
     check = sub.add_parser("check", help="one pass: compare live resources with the desired state and report",
                            description="Read every live resource in scope, compare it with the desired state, print "
@@ -141,7 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from drift.daemon import install_signals
 
         signals = install_signals()
-    args = build_parser().parse_args(argv)
+    args, extra = build_parser().parse_known_args(argv)
+    if extra:  # a mistyped option is told with the command's own usage (exit 1)
+        command = args.commands[args.command]
+        command.error(_unknown(command, extra))
     from drift import logging as drift_logging
 
     drift_logging.configure(args.log_format, args.log_level)
