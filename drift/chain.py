@@ -131,6 +131,7 @@ class _Chain:
                        f"{_clock(created)}; the next deployment will change what it serves")
             out.append(Difference(f"{where}.ModelName", DiffType.STALE, deployed_at.isoformat(), created.isoformat(),
                                   Severity.CRITICAL, baseline=self.baseline, message=message))
+        # A model-package container names no Image in DescribeModel: its deployed image is the package's.
         current = [c.get("Image") for c in (model.form or {}).get("Containers") or []]
         for j, image in enumerate(images):
             out += self.image(f"{where}.DeployedImages[{j}]", model_name, image, current, j)
@@ -140,8 +141,9 @@ class _Chain:
               index: int) -> list[Difference]:
         specified = image.get("SpecifiedImage")
         now_image = current[index] if index < len(current) else None
+        known = [i for i in current if isinstance(i, str)]
         out = []
-        if current and specified not in current:
+        if known and len(known) == len(current) and specified not in known:
             message = (f"endpoint {self.endpoint} runs image {specified}, but model {model_name} now names "
                        f"{now_image}; the next deployment will change what it serves")
             out.append(Difference(path, DiffType.STALE, specified, now_image, Severity.CRITICAL,
@@ -157,7 +159,7 @@ class _Chain:
             out.append(Difference(path, DiffType.GONE, running, None, Severity.CRITICAL, baseline=self.baseline,
                                   message=f"{tag}, which endpoint {self.endpoint} runs, no longer exists in ECR: a "
                                           "scale-out cannot pull it"))
-        elif resolution.state == "ok" and resolution.value != running:
+        elif resolution.state == "ok" and running != resolution.value and running not in resolution.platforms:
             out.append(Difference(path, DiffType.REPOINTED, running, resolution.value, Severity.CRITICAL,
                                   baseline=self.baseline,
                                   message=f"tag {tag} now points to {str(resolution.value)[:19]}…; endpoint "

@@ -10,7 +10,8 @@ digest than the one an endpoint resolved).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 from drift.aws.session import Connection
 from drift.errors import AnswerError, AwsError
@@ -32,6 +33,9 @@ class ImageAnswers:
     digests: dict[str, str]
     missing: frozenset[str]
     failed: dict[str, str]
+    #: For a multi-platform tag (manifest list / OCI index): the digests of the platform manifests it lists.
+    #: A runtime that pulled one platform resolved the tag to one of these, not to the index's own digest.
+    platforms: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def image_id(tag: str | None, digest: str | None) -> dict[str, str]:
@@ -59,7 +63,24 @@ def batch_get(conn: Connection, registry: str, region: str, repository: str,
     missing, failed = _failures(failures)
     for key in asked - set(digests) - missing - set(failed):
         failed[key] = "ecr:BatchGetImage neither returned nor refused it"
-    return ImageAnswers(digests, frozenset(missing), failed)
+    return ImageAnswers(digests, frozenset(missing), failed, _platforms(images))
+
+
+def _platforms(images: list[object]) -> dict[str, frozenset[str]]:
+    """{index digest: its platform manifests' digests} for every manifest list / OCI index answered."""
+    out: dict[str, frozenset[str]] = {}
+    for image in images:
+        if not isinstance(image, dict) or not isinstance(image.get("imageManifest"), str):
+            continue
+        try:
+            manifest = json.loads(image["imageManifest"])
+        except ValueError:
+            continue
+        children = manifest.get("manifests") if isinstance(manifest, dict) else None
+        digest = (image.get("imageId") or {}).get("imageDigest")
+        if isinstance(children, list) and isinstance(digest, str):
+            out[digest] = frozenset(str(c["digest"]) for c in children if isinstance(c, dict) and c.get("digest"))
+    return out
 
 
 def _digests(images: list[object], asked: set[str]) -> dict[str, str]:

@@ -36,6 +36,8 @@ class Resolution:
     reason: str | None = None
     #: For a prefix: {key: [etag, size]}, to tell which keys changed against a baseline.
     keys: dict[str, Any] | None = None
+    #: For a multi-platform image: the platform manifests' digests (what a runtime may have resolved).
+    platforms: frozenset[str] = frozenset()
 
 
 def _failure(error: AwsError, what: str) -> Resolution:
@@ -102,7 +104,9 @@ class Resolver:
             out = {}
             for ident, value in wanted.items():
                 if ident in answers.digests:
-                    out[(target, "image", value)] = Resolution("ok", answers.digests[ident])
+                    digest = answers.digests[ident]
+                    out[(target, "image", value)] = Resolution("ok", digest,
+                                                               platforms=answers.platforms.get(digest, frozenset()))
                 elif ident in answers.missing:
                     out[(target, "image", value)] = Resolution("missing", reason="not found")
                 else:
