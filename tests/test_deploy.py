@@ -477,7 +477,7 @@ def test_baked_config_validates_with_no_environment(tmp_path: Path) -> None:
     assert [str(Path(state).parent)] == json.loads(final_stage("VOLUME")[0])
     result = run_drift("validate", "--config", str(etc / "drift.yaml"), cwd=etc, env=image_env())
     assert (0, "") == (result.returncode, result.stderr)
-    assert 3 == len(list((etc / "models").glob("*.yaml")))
+    assert 4 == len(list((etc / "models").glob("*.yaml")))  # three models and the fraud endpoint
 
 
 def test_baked_config_starts_the_daemon(tmp_path: Path) -> None:
