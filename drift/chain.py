@@ -60,16 +60,30 @@ def deployed_refs(endpoint: Live) -> list[Ref]:
             for j, image in enumerate(variant.get("DeployedImages") or []) if image.get("SpecifiedImage")]
 
 
+def _deployed_at(facts: Mapping[str, Any]) -> datetime | None:
+    """When the endpoint last deployed: its earliest ResolutionTime, else its LastModifiedTime."""
+    times = [t for key in VARIANT_LISTS for v in facts.get(key) or []
+             for t in (_time(i.get("ResolutionTime")) for i in v.get("DeployedImages") or []) if t is not None]
+    return min(times) if times else _time(facts.get("LastModifiedTime"))
+
+
+def _serving(name: str, config: Mapping[str, Any]) -> tuple[tuple[str, ServedBy], ...]:
+    return tuple((str(v["ModelName"]), ServedBy(name, str(v.get("VariantName")))) for key in VARIANT_LISTS
+                 for v in config.get(key) or [] if isinstance(v, dict) and v.get("ModelName"))
+
+
 def judge_chain(endpoint: Live, configs: Mapping[str, Live], models: Mapping[str, Live],
                 resolutions: Mapping[Key, Resolution], target: str) -> ChainOutcome:
     facts = endpoint.facts or {}
     name = endpoint.listed.name
     status = facts.get("EndpointStatus") or endpoint.listed.status
-    if status != "InService":
-        return ChainOutcome(notes=(f"EndpointStatus is {status}: the serving chain is checked for InService "
-                                   "endpoints only",))
     config_name = str(facts.get("EndpointConfigName"))
     config = configs.get(config_name)
+    readable = config is not None and not config.gone and config.error is None and config.form is not None
+    if status != "InService":
+        return ChainOutcome(notes=(f"EndpointStatus is {status}: the serving chain is checked for InService "
+                                   "endpoints only",), served=_serving(name, config.form or {}) if readable and config
+                            else ())
     if config is None or config.gone:
         message = (f"endpoint {name} uses endpoint config {config_name}, which no longer exists: its next "
                    "scale-out or update cannot reuse it")
@@ -78,6 +92,14 @@ def judge_chain(endpoint: Live, configs: Mapping[str, Live], models: Mapping[str
                                                     message=message),))
     if config.error or config.form is None:
         return ChainOutcome(notes=(f"EndpointConfigName: {config_name} could not be read: {config.error}",))
+    deployed_at, created = _deployed_at(facts), _time(config.listed.created)
+    if deployed_at is not None and created is not None and created > deployed_at:
+        # Configs are immutable: a config created after the deployment is another incarnation, not what runs.
+        message = (f"endpoint {name} runs endpoint config {config_name} as it was before it was re-created at "
+                   f"{_clock(created)}; the next deployment or scale-out will run what it names now")
+        return ChainOutcome(differences=(Difference("EndpointConfigName", DiffType.STALE, deployed_at.isoformat(),
+                                                    created.isoformat(), Severity.CRITICAL,
+                                                    baseline=Baseline("endpoint", name=name), message=message),))
     return _Chain(name, facts, models, resolutions, target).judge(config.form)
 
 

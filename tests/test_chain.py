@@ -205,8 +205,6 @@ def test_findings(world: World, expected: set[tuple[str, str]], expected_served:
     assert (expected, expected_served, ()) == (found(outcome), served(outcome), outcome.notes)
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: chain.py compares DeployedImages with the model's own Image "
-                   "only; a model-package container has none, so it reports STALE 'now names None' (bugs-chain.md #1)")
 def test_model_package_container_is_not_stale() -> None:
     """A container that names a model package has no Image of its own (the package's image is deployed): no
     STALE is invented from a missing image."""
@@ -214,8 +212,6 @@ def test_model_package_container_is_not_stale() -> None:
     assert (set(), [("m", "v0", False)]) == (found(world.judge()), served(world.judge()))
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a config created after the deployment is read as what the "
-                   "endpoint runs (bugs-chain.md #2)")
 def test_config_newer_than_the_deployment_is_not_what_runs() -> None:
     """The endpoint's config was re-created after the deployment, naming model n: the endpoint never ran n, so no
     finding may name n and n is not served by it."""
@@ -245,10 +241,11 @@ def test_notes(world: World, note: str) -> None:
     assert (set(), (note,)) == (found(outcome), outcome.notes)
 
 
-def test_not_in_service_serves_nothing_and_resolves_nothing() -> None:
-    """An endpoint that is not InService lists no served model and asks the resolver for no image."""
+def test_not_in_service_still_serves_but_resolves_nothing() -> None:
+    """An endpoint that is not InService is judged by nobody, but it still serves its config's models (SPEC §9:
+    served_by lists every endpoint read), and it asks the resolver for no image."""
     world = World(status="Updating")
-    assert ((), []) == (world.judge().served, deployed_refs(world.endpoint()))
+    assert ([("m", "v0", False)], []) == (served(world.judge()), deployed_refs(world.endpoint()))
 
 
 def test_deployed_refs_are_every_deployed_image_at_its_path() -> None:
@@ -322,10 +319,11 @@ def test_weights_update_never_changes_the_verdict(created: int, bump: int) -> No
 
 @given(status=st.text(max_size=12).filter(lambda s: s != "InService"), created=offsets, gone=st.booleans())
 def test_only_in_service_endpoints_are_judged(status: str, created: int, gone: bool) -> None:
-    """An endpoint in any other status never has a chain finding or a served model, only its note."""
+    """An endpoint in any other status never has a chain finding (it serves its config's models, never stale),
+    only its note."""
     world = World(status=status, models={} if gone else {"m": (DEPLOYED + timedelta(seconds=created), [IMG2])})
     outcome = world.judge()
-    assert ((), ()) == (outcome.differences, outcome.served)
+    assert ((), [("m", "v0", False)]) == (outcome.differences, served(outcome))
     assert 1 == len(outcome.notes)
 
 

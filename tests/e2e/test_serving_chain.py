@@ -474,8 +474,6 @@ def test_pinned_image_is_not_repointed_when_its_tag_moves(second: Second) -> Non
     assert "IN_SYNC" == second.changed.entry("models", "m-pinned")["status"]
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a config re-created after the deployment is judged as if "
-                   "the endpoint ran it: 'runs n-reconfigured as it was before it was re-created' (bugs-chain.md #2)")
 def test_config_recreated_after_deployment_is_not_read_as_what_runs(second: Second) -> None:
     """The config an endpoint deployed is deleted and created again naming another model: the endpoint still runs
     the old model (drift: MODIFIED), but no finding may say it runs the new one, and the new model is not served
@@ -486,8 +484,6 @@ def test_config_recreated_after_deployment_is_not_read_as_what_runs(second: Seco
     assert "served_by" not in second.changed.entry("models", "n-reconfigured")
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a model-package container has no Image, so chain.py reports "
-                   "STALE 'model m-pkg now names None' (bugs-chain.md #1)")
 def test_model_from_a_package_is_not_stale(second: Second) -> None:
     """A model whose container names a model package runs the package's image: the endpoint that deployed it is
     IN_SYNC (the model names no Image of its own, so there is nothing to call stale)."""
