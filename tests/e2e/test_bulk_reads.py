@@ -108,7 +108,8 @@ def scene(local_sagemaker: LocalSageMaker, tmp_path_factory: pytest.TempPathFact
     create_all(sm, [live(i) for i in range(LIVE)])
     models = write_models(tmp / "models.yaml",
                           [desired(i) for i in range(DECLARED_LIVE)] + [desired(LIVE + i) for i in range(MISSING)])
-    with RecordingProxy(local_sagemaker.url, seed=5) as proxy:
+    proxy = RecordingProxy(local_sagemaker.url, seed=5)
+    with proxy:
         yield Scene(local_sagemaker, sm, proxy, tmp, models)
     local_sagemaker.reset()
 

@@ -96,7 +96,8 @@ class Org:
         chosen = {a(label) for label in labels or self.org.accounts}
         return {i for i in full if i[0] in chosen}
 
-    def config(self, label: str, scenario: str = "drift", *, state: bool = True, **organization: Any) -> Path:
+    def config(self, label: str, scenario: str = "drift", *, state: bool = True,
+               organization: dict[str, list[str]] | None = None) -> Path:
         """A config of its own directory: the organization (with ``organization`` selections), read through
         the proxy."""
         directory = self.root / label
@@ -104,8 +105,9 @@ class Org:
             return directory / "drift.yaml"
         directory.mkdir()
         chosen = SCENARIOS[scenario]
+        selection = {"role_name": ROLE_NAME, "regions": list(REGIONS), **(organization or {})}
         path = write_config(directory, self.proxy.url, str(self.root / chosen.desired / "*.yaml"),
-                            aws={"organization": {"role_name": ROLE_NAME, "regions": list(REGIONS), **organization}},
+                            aws={"organization": selection},
                             scope={"unmanaged": chosen.unmanaged})
         if not state:
             text = path.read_text().replace(f"state:\n  path: {directory / 'state.db'}\n", "")
@@ -190,7 +192,8 @@ def org(local_sagemaker: LocalSageMaker, tmp_path_factory: pytest.TempPathFactor
     write_models(root / "in-sync" / "a.yaml", [svc("a", ids["a"])], target=ids["a"], region=EAST)
     write_models(root / "in-sync" / "b.yaml", [svc("b", ids["b"])], target=organization.names["b"], region=WEST)
     world.client("s3").create_bucket(Bucket=BUCKET)
-    with RecordingProxy(local_sagemaker.url, seed=11) as proxy:
+    proxy = RecordingProxy(local_sagemaker.url, seed=11)
+    with proxy:
         yield Org(organization, world, proxy, root)
     local_sagemaker.reset()
 
@@ -235,7 +238,7 @@ def test_include_ous_and_exclude_accounts_select_accounts(org: Org, selection: d
     out; the desired files of accounts left out are neither checked nor an error."""
     resolved = {"include_ous": [org.org.ous[o] for o in selection.get("include_ous", [])],
                 "exclude_accounts": [org.id(a) for a in selection.get("exclude_accounts", [])]}
-    run = org.check(org.config("select-" + "-".join(labels), **{k: v for k, v in resolved.items() if v}))
+    run = org.check(org.config("select-" + "-".join(labels), organization={k: v for k, v in resolved.items() if v}))
     expected = org.expected(labels)
     assert (exit_code_of({"models": [{"status": i[3]} for i in expected]}), [], expected) == (
         run.code, run.report.get("errors", []), identities(run.report))
