@@ -30,10 +30,40 @@ class Parser(argparse.ArgumentParser):
 
 def _bounded(low: int, high: int) -> Any:
     def parse(text: str) -> int:
-        if not text.isdigit() or not low <= int(text) <= high:
+        if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
             raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}")
         return int(text)
     return parse
+
+
+def _checked(parse: Any) -> Any:
+    """An option parsed by our own parser, so that a bad value is a usage error with the command's usage."""
+    def check(text: str) -> Any:
+        from drift.errors import UsageError
+
+        try:
+            return parse(text)
+        except (UsageError, ValueError) as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
+    return check
+
+
+def _shard(text: str) -> Any:
+    from drift.plan import Shard
+
+    return Shard.parse(text)
+
+
+def _duration(text: str) -> float:
+    from drift.config import parse_duration
+
+    return parse_duration(text)
+
+
+def _listen(text: str) -> tuple[str, int]:
+    from drift.daemon import parse_listen
+
+    return parse_listen(text)
 
 
 def _common(parser: argparse.ArgumentParser, *, report: bool = True, aws: bool = True) -> None:
@@ -93,14 +123,14 @@ def build_parser() -> Parser:
                        help="describe every resource, ignoring the incremental shortcut of kept state")
     check.add_argument("--concurrency", type=_bounded(1, 256), metavar="N",
                        help="parallel describe calls per target (default: aws.concurrency or 32)")
-    check.add_argument("--shard", metavar="I/N", help="read only the units of shard I of N (auto/N: the index from "
-                       "JOB_COMPLETION_INDEX, as a Kubernetes Indexed Job sets it)")
+    check.add_argument("--shard", metavar="I/N", type=_checked(_shard), help="read only the units of shard I of N "
+                       "(auto/N: the index from JOB_COMPLETION_INDEX, as a Kubernetes Indexed Job sets it)")
 
     daemon = sub.add_parser("daemon", help="run check on a schedule, notify on changes, serve /healthz and /metrics",
                             description="Run passes on the configured schedule until SIGTERM/SIGINT; SIGHUP (or a "
                             "changed config or desired file) reloads config and desired state.")
     _common(daemon, report=False)
-    daemon.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:9108",
+    daemon.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:9108", type=_checked(_listen),
                         help="address for /healthz and /metrics (default: 127.0.0.1:9108)")
     daemon.add_argument("--concurrency", type=_bounded(1, 256), metavar="N", help="parallel describe calls per target")
 
@@ -135,7 +165,8 @@ def build_parser() -> Parser:
                        "s3://bucket/prefix/")
     _common(merge)
     merge.add_argument("--notify", action="store_true", help="notify as check --notify would (needs state.path)")
-    merge.add_argument("--max-age", metavar="DURATION", help="refuse shards that finished longer ago (e.g. 1h)")
+    merge.add_argument("--max-age", metavar="DURATION", type=_checked(_duration),
+                       help="refuse shards that finished longer ago (e.g. 1h)")
 
     demo = sub.add_parser("demo", help="see drift detection work on an embedded local SageMaker (no AWS)",
                           description="Start a local SageMaker (moto) on 127.0.0.1, create the example models, "

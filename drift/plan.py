@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 
 from drift.config.settings import Config, Target
 from drift.desired import DesiredResource, DesiredState
 from drift.errors import UsageError
 from drift.report import Kind
+
+#: ASCII digits only: str.isdigit() also accepts superscripts and other scripts' digits, which int() refuses
+#: or reads as another number.
+_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,15 +34,15 @@ class Shard:
         """``I/N`` or ``auto/N`` (the index from JOB_COMPLETION_INDEX, as a Kubernetes Indexed Job sets it)."""
         env = os.environ if environ is None else environ
         index_text, sep, count_text = text.partition("/")
-        if not sep or not count_text.isdigit() or int(count_text) < 1:
-            raise UsageError(f"--shard {text!r}: expected I/N (0 <= I < N) or auto/N")
+        if not sep or not _NUMBER.fullmatch(count_text) or int(count_text) < 1:
+            raise UsageError(f"expected I/N (0 <= I < N) or auto/N, got {text!r}")
         if index_text == "auto":
             index_text = env.get("JOB_COMPLETION_INDEX", "")
-            if not index_text.isdigit():
-                raise UsageError("--shard auto/N needs JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job) to be "
-                                 "a number")
-        if not index_text.isdigit() or not int(index_text) < int(count_text):
-            raise UsageError(f"--shard {text!r}: the index must be between 0 and {int(count_text) - 1}")
+            if not _NUMBER.fullmatch(index_text):
+                raise UsageError("auto/N needs JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job) to be a "
+                                 "number")
+        if not _NUMBER.fullmatch(index_text) or not int(index_text) < int(count_text):
+            raise UsageError(f"the index must be between 0 and {int(count_text) - 1}, got {text!r}")
         return cls(int(index_text), int(count_text))
 
     def owns(self, unit_key: str) -> bool:

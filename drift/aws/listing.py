@@ -53,8 +53,15 @@ def _met(asc: _Chain[T], desc: _Chain[T], key: Callable[[T], str]) -> bool:
     return bool(k) and a[-k:] == d[-k:][::-1] and set(a[-k:]) == shared
 
 
-def list_both_ways(fetch: Fetch[T], key: Callable[[T], str], planned_pages: int | None) -> Listing[T]:
-    """The whole listing; ``planned_pages`` (pages the listing took last time) splits the work evenly."""
+Plan = int | None | Callable[[], int | None]
+
+
+def list_both_ways(fetch: Fetch[T], key: Callable[[T], str], planned_pages: Plan) -> Listing[T]:
+    """The whole listing; ``planned_pages`` (pages the listing took last time) splits the work evenly.
+
+    It may be a callable asked after the first page (an answer that says how many items there are, such as
+    Search's TotalHits, plans the rest); None means no plan (both chains read until they meet).
+    """
     lock = threading.Lock()
     done = threading.Event()
     asc: _Chain[T] = _Chain("Ascending")
@@ -77,6 +84,8 @@ def list_both_ways(fetch: Fetch[T], key: Callable[[T], str], planned_pages: int 
             step(chain)
 
     step(asc)  # small listings end here, in one call
+    if callable(planned_pages):
+        planned_pages = planned_pages()
     if not asc.exhausted and (planned_pages is None or planned_pages > 1):
         total = None if planned_pages is None else planned_pages + 1  # the chains must overlap by a page
         asc_budget = None if total is None else -(-total // 2)

@@ -223,9 +223,11 @@ SearchRecords = dict[str, dict[str, Any]]
 
 def search_models(conn: Connection, planned_pages: int | None) -> SearchRecords:
     """Full model descriptions from Search(Resource=Model), 100 a call, by ARN; two chains (oldest first and
-    newest first) meet in the middle. Records are verified against ListModels by the caller."""
+    newest first) meet in the middle, planned from the listing's size or else from the first page's
+    TotalHits. Records are verified against ListModels by the caller."""
     client = conn.client("sagemaker")
     tokens: dict[str, set[str]] = {"Ascending": set(), "Descending": set()}
+    hits: list[int] = []
 
     def fetch(order: str, token: str | None) -> tuple[list[dict[str, Any]], str | None]:
         request: dict[str, Any] = {"Resource": "Model", "MaxResults": 100, "SortBy": "CreationTime",
@@ -237,6 +239,9 @@ def search_models(conn: Connection, planned_pages: int | None) -> SearchRecords:
                               code="MalformedAnswer")
         records = [m for m in (((r.get("Model") or {}).get("Model")) if isinstance(r, dict) else None
                                for r in results) if isinstance(m, dict) and isinstance(m.get("ModelArn"), str)]
+        total = page.get("TotalHits") if isinstance(page.get("TotalHits"), dict) else {}
+        if total.get("Relation") == "EqualTo" and isinstance(total.get("Value"), int):
+            hits.append(int(total["Value"]))
         next_token = page.get("NextToken") or None
         if next_token is not None and next_token in tokens[order]:
             raise AnswerError(f"{conn.where}: Search repeated a page token", target=conn.target.name,
@@ -245,6 +250,9 @@ def search_models(conn: Connection, planned_pages: int | None) -> SearchRecords:
             tokens[order].add(next_token)
         return records, next_token
 
+    def plan() -> int | None:
+        return planned_pages if planned_pages is not None else (-(-hits[0] // 100) if hits else None)
+
     key: Callable[[dict[str, Any]], str] = lambda record: str(record["ModelArn"])  # noqa: E731
-    result = list_both_ways(fetch, key, planned_pages)
+    result = list_both_ways(fetch, key, plan)
     return {str(r["ModelArn"]): r for r in result.items}

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from drift.config import DEFAULT_CONFIG, Config, Overrides, load_config
-from drift.errors import DriftError, InputError, UsageError
+from drift.errors import DriftError, InputError
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -31,11 +31,9 @@ def dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command == "check":
         from drift.commands.check import CheckArgs, check
-        from drift.plan import Shard
 
-        shard = Shard.parse(args.shard) if args.shard else None
         return check(settings(args), CheckArgs(fmt=args.format, output=args.output, full=args.full, notify=args.notify,
-                                               shard=shard), run_id=args.run_id, log=log)
+                                               shard=args.shard), run_id=args.run_id, log=log)
     if command == "validate":
         from drift.commands.validate import validate
 
@@ -45,17 +43,10 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return lock(settings(args), check_only=args.check)
     if command == "merge":
-        from drift.commands.merge import merge
-        from drift.config import parse_duration
-
-        try:
-            max_age = parse_duration(args.max_age) if args.max_age else None
-        except ValueError as exc:
-            raise UsageError(f"--max-age: {exc}") from exc
-        from drift.commands.merge import MergeArgs
+        from drift.commands.merge import MergeArgs, merge
 
         return merge(settings(args, optional=True), args.reports, MergeArgs(
-            fmt=args.format, output=args.output, notify=args.notify, max_age=max_age), run_id=args.run_id, log=log)
+            fmt=args.format, output=args.output, notify=args.notify, max_age=args.max_age), run_id=args.run_id, log=log)
     if command == "import":
         from drift.importer import ImportArgs, run_import
 
@@ -71,12 +62,12 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def _daemon(args: argparse.Namespace) -> int:
     from drift.commands.inputs import load_state
-    from drift.daemon import install_signals, parse_listen
+    from drift.daemon import install_signals
     from drift.daemon.service import Daemon
     from drift.desired import DesiredState
 
     stop, reload = args.signals or install_signals()
-    listen = parse_listen(args.listen)
+    listen = args.listen
 
     def load() -> tuple[Config, DesiredState]:
         config = settings(args)

@@ -11,7 +11,7 @@ from drift.errors import UsageError
 def parse_listen(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise UsageError(f"--listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:9108")
+        raise UsageError(f"expected HOST:PORT such as 127.0.0.1:9108, got {text!r}")
     return host.strip("[]") or "127.0.0.1", int(port)
 
 

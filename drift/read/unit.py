@@ -134,15 +134,20 @@ class _UnitReader:
         identity = None if known else self.pool.submit(self.conn.identify)
         # Endpoint configs are listed at once only when something will need them; else after ListEndpoints.
         eager = Kind.ENDPOINT_CONFIG in kinds and (bool(self.declared[Kind.ENDPOINT_CONFIG]) or bool(
-            (self.hint(Kind.ENDPOINT) or ListingHint(True, 1)).items))
-        futures = {kind: self._listing(kind, model_filter) for kind in kinds if kind is not Kind.ENDPOINT_CONFIG
-                   or eager}
+            (self.hint(Kind.ENDPOINT) or ListingHint(True, 0)).items))
         search = None
         if self._search_allowed() and (self.options.full or self.hint(Kind.MODEL) is None):
-            search = self.pool.submit(self._search, None)
+            search = self.pool.submit(self._search, self._planned())
+        # With no plan for the listing, a Search beside it sets the pace: read ListModels in one chain (exactly
+        # its pages), instead of two chains that overshoot while they look for each other.
+        sequential = search is not None and self.hint(Kind.MODEL) is None
+        futures = {kind: self._listing(kind, model_filter, sequential=sequential and kind is Kind.MODEL)
+                   for kind in kinds if kind is not Kind.ENDPOINT_CONFIG or eager}
         results: dict[Kind, dict[str, sm.Listed]] = {kind: {} for kind in Kind}
         hints: dict[Kind, ListingHint] = {}
         self._settle(futures, results, hints, identity)
+        if sequential and Kind.MODEL in hints:  # read in one chain by choice: the server was not found wanting
+            hints[Kind.MODEL] = ListingHint(True, hints[Kind.MODEL].items)
         if Kind.ENDPOINT_CONFIG in kinds and not eager and results[Kind.ENDPOINT]:
             self._settle({Kind.ENDPOINT_CONFIG: self._listing(Kind.ENDPOINT_CONFIG, "")}, results, hints, None)
         if identity is None:
@@ -150,10 +155,16 @@ class _UnitReader:
         hints = {kind: ListingHint(h.two_way, h.items, self.account) for kind, h in hints.items()}
         return results, hints, search
 
-    def _listing(self, kind: Kind, name_contains: str) -> Future[Any]:
+    def _listing(self, kind: Kind, name_contains: str, *, sequential: bool = False) -> Future[Any]:
+        hint = ListingHint(two_way=False, items=0) if sequential else self.hint(kind)
         return self.pool.submit(sm.list_all, self.conn, _LISTINGS[kind],
-                                name_contains=name_contains if kind is Kind.MODEL else "", hint=self.hint(kind),
+                                name_contains=name_contains if kind is Kind.MODEL else "", hint=hint,
                                 max_items=self.options.max_models)
+
+    def _planned(self) -> int | None:
+        """Search pages to expect: the last listing's size when known (else Search's own TotalHits)."""
+        hint = self.hint(Kind.MODEL)
+        return -(-hint.items // 100) if hint is not None and hint.items else None
 
     def _settle(self, futures: dict[Kind, Future[Any]], results: dict[Kind, dict[str, sm.Listed]],
                 hints: dict[Kind, ListingHint], identity: Future[Any] | None) -> None:

@@ -141,9 +141,6 @@ def test_bulk_read_false_is_off(scene: Scene) -> None:
     assert (0, DECLARED_LIVE) == (run.counts.get("Search", 0), run.counts.get("DescribeModel", 0))
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a first or --full pass reads ListModels and Search from both "
-                   "ends with no plan, each ceil(N/100)+2 pages for N=300, 2 calls over the issue-14 budget "
-                   "(notes/bugs-scale.md)")
 @pytest.mark.parametrize("extra", [("--full",), ()], ids=["full", "first-pass"])
 def test_a_bulk_pass_stays_within_its_call_budget(scene: Scene, extra: tuple[str, ...]) -> None:
     """A full pass (--full, or the first pass with no state) makes at most 2·ceil(N/100) + ceil(T/100) + 5 AWS
