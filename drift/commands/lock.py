@@ -77,7 +77,7 @@ def _resolve(config: Config, refs: list[DeclaredRef]) -> tuple[list[LockEntry], 
         where = f"{declared.resource.name}: {declared.shown}: {declared.ref.value}"
         if resolution.state == "ok":
             entries.append(LockEntry(declared.resource.target, declared.resource.name, declared.shown,
-                                     declared.ref.value, resolution.value))
+                                     declared.ref.value, resolution.value, keys=resolution.keys))
         elif resolution.state == "unsupported":
             skipped.append(f"{where}: {resolution.reason}")
         else:

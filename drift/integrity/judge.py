@@ -70,9 +70,27 @@ def short_digest(digest: Any) -> str:
 
 
 def _when(baseline: Baseline) -> str:
+    """How a sentence says where the baseline comes from: "when first seen 2026-11-30", "in the lock file (...)"."""
     if baseline.origin == "lock":
         return f"in the lock file ({baseline.file}:{baseline.line})"
     return f"when first seen {str(baseline.at)[:10]}"
+
+
+def _since(baseline: Baseline) -> str:
+    """"since first seen 2026-11-30", "since the lock file (...)"."""
+    if baseline.origin == "lock":
+        return f"since the lock file ({baseline.file}:{baseline.line})"
+    return f"since first seen {str(baseline.at)[:10]}"
+
+
+def _identity(value: Any) -> str:
+    """What a reference resolved to, in words: a short digest, an object's ETag and size, a prefix's count."""
+    if isinstance(value, dict) and "count" in value:
+        return f"{value.get('count')} objects"
+    if isinstance(value, dict):
+        version = f", version {value['version_id']}" if value.get("version_id") else ""
+        return f"ETag {value.get('etag')}, {value.get('size')} bytes{version}"
+    return short_digest(value)
 
 
 def _prefix_detail(before: Any, after: Any) -> dict[str, Any] | None:
@@ -90,7 +108,7 @@ def _finding(ref: Ref, shown: str, now: Resolution, base: _Base, source: Source)
     value, keys, baseline = base.value, base.keys, base.baseline
     when = _when(baseline)
     if now.state == "missing":
-        message = f"{ref.value} no longer exists; it resolved to {short_digest(value)} {when}"
+        message = f"{ref.value} no longer exists; it resolved to {_identity(value)} {when}"
         return Difference(shown, DiffType.GONE, value, None, Severity.CRITICAL, source, baseline, message=message)
     if now.state != "ok" or now.value == value:
         return None
@@ -103,9 +121,13 @@ def _finding(ref: Ref, shown: str, now: Resolution, base: _Base, source: Source)
     detail = _prefix_detail(keys, now.keys) if ref.type == "prefix" else None
     if detail is not None:
         message = (f"{ref.value}: {detail['added']} added, {detail['removed']} removed, {detail['changed']} changed "
-                   f"objects since {when.removeprefix('when ')}")
+                   f"objects {_since(baseline)}")
+    elif ref.type == "prefix":  # the lock keeps a prefix's digest and count, not its keys
+        message = (f"{ref.value}: its objects changed {_since(baseline)} ({_identity(now.value)} now, "
+                   f"{_identity(value)} then)")
     else:
-        message = f"{ref.value} was overwritten in place since {when.removeprefix('when ')}"
+        message = f"{ref.value} was overwritten in place {_since(baseline)} ({_identity(now.value)} now, " \
+                  f"{_identity(value)} then)"
     return Difference(shown, DiffType.OVERWRITTEN, value, now.value, Severity.CRITICAL, source, baseline,
                       detail=detail, message=message)
 
@@ -151,7 +173,8 @@ def _baseline(lock: LockFile | None, resource: DesiredResource, shown: str, ref:
     """The lock file's entry when it applies, else the first resolution of this incarnation, else None."""
     entry = _lock_entry(lock, resource, shown, ref, declared)
     if entry is not None:
-        return _Base(entry.resolved, None, Baseline("lock", file=lock.display if lock else None, line=entry.line))
+        return _Base(entry.resolved, entry.keys, Baseline("lock", file=lock.display if lock else None,
+                                                          line=entry.line))
     if seen is not None and seen.reference == ref.value:
         resolved = seen.resolved or {}
         return _Base(resolved.get("value"), resolved.get("keys"), Baseline("first-seen", at=seen.seen_at))

@@ -25,6 +25,9 @@ from drift.kinds import KINDS
 from drift.report import Kind
 
 VERSION = 1
+#: A prefix's objects (key, ETag, size) are kept in the lock up to this many, so that a change later says which
+#: keys were added, removed or changed; a larger prefix keeps its digest and count only.
+MAX_LOCKED_OBJECTS = 1000
 HEADER = ("# Written by `drift lock`: what each declared image tag and model artifact resolved to.\n"
           "# Review changes like any lock file; `drift lock --check` fails while it no longer matches the desired "
           "state.\n")
@@ -40,6 +43,8 @@ class LockEntry:
     reference: str
     resolved: Any
     line: int = 0
+    #: For a prefix: {key: [etag, size]} when kept (see MAX_LOCKED_OBJECTS).
+    keys: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +86,20 @@ def _resolved_in(item: Mapping[str, Any]) -> Any:
     return item.get("digest")
 
 
-def _resolved_out(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return {k: v for k, v in sorted(value.items()) if v is not None}
-    return {"digest": value}
+def _resolved_out(value: Any, keys: dict[str, Any] | None) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {"digest": value}
+    out = {k: v for k, v in sorted(value.items()) if v is not None}
+    if keys is not None and len(keys) <= MAX_LOCKED_OBJECTS:
+        out["objects"] = {k: {"etag": keys[k][0], "size": keys[k][1]} for k in sorted(keys)}
+    return out
+
+
+def _keys_in(item: Mapping[str, Any]) -> dict[str, Any] | None:
+    objects = item.get("objects")
+    if not isinstance(objects, dict):
+        return None
+    return {str(k): [v.get("etag"), v.get("size")] for k, v in objects.items() if isinstance(v, dict)}
 
 
 def read_lock(path: str) -> LockFile | None:
@@ -112,7 +127,8 @@ def read_lock(path: str) -> LockFile | None:
                                         model=model["name"], path=str(key)))
                 continue
             entries[(target, model["name"], str(key))] = LockEntry(target, model["name"], str(key), item["reference"],
-                                                                   _resolved_in(item), key_line(refs, key) or 0)
+                                                                   _resolved_in(item), key_line(refs, key) or 0,
+                                                                   _keys_in(item))
     if findings:
         raise LockFileError(findings)
     return LockFile(shown, entries)
@@ -124,7 +140,7 @@ def render_lock(entries: Iterable[LockEntry]) -> str:
     for e in sorted(entries, key=lambda e: (e.target or "", e.model, e.path)):
         model = grouped.setdefault((e.target or "", e.model), {"name": e.model, **(
             {"target": e.target} if e.target else {}), "references": {}})
-        model["references"][e.path] = {"reference": e.reference, **_resolved_out(e.resolved)}
+        model["references"][e.path] = {"reference": e.reference, **_resolved_out(e.resolved, e.keys)}
     doc = {"version": VERSION, "models": list(grouped.values())}
     return HEADER + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True, width=200)
 

@@ -687,8 +687,6 @@ def test_text_output_says_what_the_tag_points_to(scene: Scene) -> None:
     assert line in result.stdout.splitlines(), result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a GONE artifact's message shows a Python dict repr "
-                                       "(bugs-integrity.md #1)")
 def test_text_output_for_a_gone_artifact_reads_as_a_sentence(scene: Scene) -> None:
     """A deleted artifact's line names its URI and what it was (its ETag), not a Python dict's repr."""
     image, _ = scene.push("base", "1", "base")
@@ -704,8 +702,6 @@ def test_text_output_for_a_gone_artifact_reads_as_a_sentence(scene: Scene) -> No
                                    etag.strip('"')[:8] in line, "{'" in line), line
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: 'overwritten in place since in the lock file' "
-                                       "(bugs-integrity.md #2)")
 def test_text_output_for_an_artifact_overwritten_since_locked(scene: Scene) -> None:
     """An artifact overwritten after it was locked says so in a sentence naming the lock file and line."""
     _locked_world(scene)
@@ -753,6 +749,10 @@ def test_lock_is_byte_stable_and_matches_what_check_resolves(scene: Scene) -> No
     declared = {s["ModelName"]: s["PrimaryContainer"] for s in scene.specs}
     resolved = by_name(report)
     locked = yaml.safe_load(text)
+    # A prefix also keeps its objects (key, ETag, size), so a later change names the keys (SPEC §8).
+    objects = {k: {"etag": v["etag"], "size": v["size"]} for k, v in locked["models"][0]["references"][
+        "PrimaryContainer.ModelDataSource.S3DataSource.S3Uri"].pop("objects").items()}
+    assert ["a.bin"] == sorted(objects)
     assert {"version": 1, "models": [
         {"name": name, "references": {
             path: {"reference": (declared[name]["Image"] if path.endswith("Image") else
@@ -819,8 +819,6 @@ def test_lock_is_the_baseline_without_state(scene: Scene) -> None:
     assert {"lock"} == {d["baseline"]["from"] for m in after.values() for d in m["differences"]}
 
 
-@pytest.mark.xfail(strict=True, reason="product bug or SPEC gap: a prefix judged against the lock file has no "
-                                       "`detail` (bugs-integrity.md #3)")
 def test_prefix_overwritten_since_locked_has_its_detail(scene: Scene) -> None:
     """SPEC §8: an OVERWRITTEN prefix carries the counts of added, removed and changed keys, also when its
     baseline is the lock file."""
