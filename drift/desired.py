@@ -113,7 +113,7 @@ def load_desired(patterns: Iterable[str], *, targets: Targets | None = None,
             earlier.append(resource)
             resources.append(resource)
     if findings:
-        raise DesiredStateError(findings)
+        raise DesiredStateError([f.without(loader.secrets) for f in findings])
     return DesiredState(resources=tuple(resources), files=tuple(files), warnings=tuple(loader.warnings),
                         secrets=frozenset(loader.secrets))
 
@@ -126,6 +126,7 @@ class _Place:
     target: str | None
     region: str | None
     pasted: list[str] = field(default_factory=list)
+
 
 
 class _FileLoader:

@@ -31,6 +31,7 @@ error. Only the CLI maps errors to exit codes.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -52,6 +53,14 @@ class Finding:
     message: str
     model: str | None = None
     path: str | None = None
+
+    def without(self, secrets: Iterable[str], mask: str = "***") -> Finding:
+        """This finding with every known secret value masked: a message never repeats a secret (SPEC §4)."""
+        message = self.message
+        for secret in sorted(secrets, key=len, reverse=True):
+            if len(secret) >= 4:
+                message = message.replace(secret, mask)
+        return self if message == self.message else Finding(self.file, self.line, message, self.model, self.path)
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

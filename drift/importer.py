@@ -24,6 +24,7 @@ from drift._botocore import input_shape
 from drift.aws import sagemaker as sm
 from drift.aws.session import Connection
 from drift.config.settings import Config
+from drift.console import quiet_in_json, say
 from drift.desired import DesiredState, load_desired
 from drift.errors import DriftError, InputError
 from drift.files import display_path
@@ -232,11 +233,11 @@ def run_import(config: Config, args: ImportArgs) -> int:
         declared = {(r.kind, r.name): r for r in known.resources}
         for item in [i for i in items if (i.kind, i.name) in declared]:
             there = declared[(item.kind, item.name)]
-            print(f"drift import: {item.name}: already declared at {there.file}:{there.line} (not imported again)",
-                  file=sys.stderr)
+            say(f"drift import: {item.name}: already declared at {there.file}:{there.line} (not imported again)",
+                event="drift.import.declared", level="warning")
         items = [i for i in items if (i.kind, i.name) not in declared]
     if not items:
-        print("drift import: nothing to import", file=sys.stderr)
+        say("drift import: nothing to import", event="drift.import.nothing", level="warning")
         return 0
     variables = replace_secrets(items)
     several = len(config.aws.targets) > 1
@@ -247,11 +248,12 @@ def run_import(config: Config, args: ImportArgs) -> int:
             raise DriftError("resources come from several targets or regions: use --out DIR (one file each)")
         sys.stdout.write(render_file(items, with_target=several))
     if variables:
-        print(f"drift import: {len(variables)} secret-looking value{'s were' if len(variables) != 1 else ' was'} "
-              "written as !env placeholders; set these variables before running drift check:", file=sys.stderr)
+        say(f"drift import: {len(variables)} secret-looking value{'s were' if len(variables) != 1 else ' was'} "
+            "written as !env placeholders; set these variables before running drift check:",
+            event="drift.import.placeholders", level="warning", variables=[name for name, _ in variables])
         width = max(len(name) for name, _ in variables)
         for name, where in variables:
-            print(f"  {name.ljust(width)}  ({where})", file=sys.stderr)
+            quiet_in_json(f"  {name.ljust(width)}  ({where})")
     return 0
 
 
@@ -271,4 +273,5 @@ def _write_files(items: list[Imported], args: ImportArgs, several: bool) -> None
     for path, item in plans:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(render_file([item], with_target=several))
-    print(f"drift import: wrote {len(items)} file{'s' if len(items) != 1 else ''} to {args.out}/", file=sys.stderr)
+    say(f"drift import: wrote {len(items)} file{'s' if len(items) != 1 else ''} to {args.out}/",
+        event="drift.import.wrote", level="info", files=len(items))

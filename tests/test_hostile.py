@@ -34,7 +34,8 @@ def _validate(*args: str) -> tuple[int, str]:
     """`drift validate ARGS` in-process (fast enough for hundreds of examples); (exit code, stderr)."""
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = main(["validate", *args, "--log-format", "json"])
+        # The default off a terminal: JSON logs, and the findings as plain lines for people.
+        code = main(["validate", *args])
     return code, err.getvalue()
 
 

@@ -83,7 +83,7 @@ _TABLE: dict[str, Callable[[Any, str, str, str | None, bool], AwsError]] = {
     "EndpointConnectionError": lambda e, w, x, t, r: EndpointError(
         f"{w}: endpoint did not answer{_during(x)}: {short(e)}", target=t, code="EndpointUnreachable"),
     "ConnectionClosedError": lambda e, w, x, t, r: EndpointError(
-        f"{w}: endpoint closed the connection{_during(x)}: {short(e)}", target=t, code="EndpointUnreachable"),
+        f"{w}: endpoint closed the connection{_during(x)}: {short(e)}", target=t, code="ConnectionClosed"),
 }
 
 

@@ -205,10 +205,13 @@ class Connection:
 
     def probed(self, probe: Callable[[], T], full: Callable[[], T], what: str = "") -> T:
         """A first call through the short-timeout probe client: an endpoint that does not answer (or
-        refuses the credentials) fails at once; anything that answered is retried with the full policy."""
+        refuses the credentials) fails at once; anything that answered is retried with the full policy.
+        A connection closed mid-answer is something answering (a proxy or load balancer dropping a
+        connection now and then), so it gets the full policy too; botocore counts it as transient."""
         try:
             return self.call(probe, what=what)
         except AwsError as exc:
-            if isinstance(exc, EndpointError | CredentialsError):
+            if isinstance(exc, CredentialsError) or (isinstance(exc, EndpointError)
+                                                      and exc.code != "ConnectionClosed"):
                 raise
             return self.call(full, what=what)

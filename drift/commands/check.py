@@ -10,7 +10,8 @@ from typing import Any
 
 from drift.commands.inputs import choose_format, inputs_digest, load_lock, load_state, open_store, write_output
 from drift.config.settings import Channel, Config
-from drift.errors import DriftError, StateError
+from drift.console import quiet_in_json, say
+from drift.errors import DiskFullError, DriftError, StateError
 from drift.pipeline import PassContext, PassOptions, run_pass
 from drift.plan import Shard
 from drift.store import Store
@@ -49,7 +50,7 @@ def check(config: Config, args: CheckArgs, *, run_id: str, log: Any) -> int:
         raise DriftError(f"{config.path}: --notify given but no notify: channels are configured")
     lock = load_lock(config)
     targets = discover_targets(config)
-    store = open_store(config)
+    store, store_error = _store(config)
     options = PassOptions(full=args.full, shard=args.shard, targets=targets, lock=lock, notify=args.notify,
                           run_id=run_id, inputs=inputs_digest(config, desired) if args.shard else "")
     log.info("drift.run.started", resources=len(desired.resources), full=args.full,
@@ -62,10 +63,10 @@ def check(config: Config, args: CheckArgs, *, run_id: str, log: Any) -> int:
                               context=PassContext(progress=progress, log=log))
         finally:
             progress.close()
-        record_error = result.record_error
+        record_error = result.record_error or store_error
         report = result.report
         for error in report.errors:  # what a person must see even when stdout is a JSON pipe
-            print(f"drift: error: {error}", file=sys.stderr)
+            quiet_in_json(f"drift: error: {error}")  # (JSON logs have it as drift.target.failed)
         chosen = choose_format(args.fmt, args.output)
         color = chosen == "text" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         write_output(config, args.output, render(report, chosen, color=color))
@@ -79,9 +80,17 @@ def check(config: Config, args: CheckArgs, *, run_id: str, log: Any) -> int:
              missing=s.missing, unmanaged=s.unmanaged, error=s.error, unverified=s.unverified, calls=result.calls,
              throttled=result.throttled, described=result.described, calls_by_service=result.calls_by_service)
     if record_error is not None:
-        print(f"drift: error: {record_error} (the report above is complete; this pass was not recorded)",
-              file=sys.stderr)
+        say(f"drift: error: {record_error} (the report above is complete; this pass was not recorded)",
+            event="drift.state.failed", error=str(record_error))
     return code
+
+
+def _store(config: Config) -> tuple[Store | None, StateError | None]:
+    """The state store; on a full disk, none (the pass still runs and its report is printed, then the error)."""
+    try:
+        return open_store(config), None
+    except DiskFullError as exc:
+        return None, exc
 
 
 def deliver_all(store: Store, channels: tuple[Channel, ...], log: Any) -> bool:
@@ -94,6 +103,6 @@ def deliver_all(store: Store, channels: tuple[Channel, ...], log: Any) -> bool:
         outcomes = list(pool.map(lambda c: deliver_channel(store, c, log, budget=DELIVERY_BUDGET), channels))
     undelivered = sum(o.pending + o.rejected for o in outcomes)
     if undelivered:
-        print(f"drift: error: {undelivered} notification{'s' if undelivered != 1 else ''} could not be delivered "
-              "(kept in the outbox; the next run retries)", file=sys.stderr)
+        say(f"drift: error: {undelivered} notification{'s' if undelivered != 1 else ''} could not be delivered "
+            "(kept in the outbox; the next run retries)", event="drift.notify.undelivered", count=undelivered)
     return undelivered == 0

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import os
-import sys
 
 from drift.aws.session import Connection
 from drift.commands.check import discover_targets
 from drift.commands.inputs import load_state
 from drift.config.settings import Config, Target
+from drift.console import say
 from drift.errors import DriftError
 from drift.files import display_path
 from drift.integrity.lockfile import DeclaredRef, LockEntry, declared_refs, read_lock, render_lock, staleness
@@ -27,16 +27,16 @@ def lock(config: Config, *, check_only: bool) -> int:
     if check_only:
         problems = staleness(current, refs) if current is not None else ["no lock file: run drift lock"]
         for problem in problems:
-            print(f"{shown}: {problem}", file=sys.stderr)
+            say(f"{shown}: {problem}", event="drift.lock.stale")
         if not problems:
             print(f"{shown}: up to date ({len(refs)} reference{'s' if len(refs) != 1 else ''})")
         return 1 if problems else 0
     entries, problems, skipped = _resolve(config, refs)
     if problems:
         for problem in problems:
-            print(f"drift lock: {problem}", file=sys.stderr)
-        print(f"drift lock: {len(problems)} reference{'s' if len(problems) != 1 else ''} could not be resolved; "
-              f"{shown} was not written", file=sys.stderr)
+            say(f"drift lock: {problem}", event="drift.lock.unresolved")
+        say(f"drift lock: {len(problems)} reference{'s' if len(problems) != 1 else ''} could not be resolved; "
+            f"{shown} was not written", event="drift.lock.failed")
         return 1
     text = render_lock(entries)
     old = None
@@ -47,7 +47,7 @@ def lock(config: Config, *, check_only: bool) -> int:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
     for note in skipped:
-        print(f"drift lock: not locked: {note}", file=sys.stderr)
+        say(f"drift lock: not locked: {note}", event="drift.lock.skipped", level="warning")
     print(f"{shown}: {'unchanged' if old == text else 'written'}; {len(entries)} reference"
           f"{'s' if len(entries) != 1 else ''} locked")
     return 0

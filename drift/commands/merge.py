@@ -8,7 +8,6 @@ that), so a merged report never silently covers less than the organization.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any
 from drift.commands.check import deliver_all
 from drift.commands.inputs import choose_format, open_store, write_output
 from drift.config.settings import Config
+from drift.console import say
 from drift.errors import DriftError, ReportError
 from drift.notify.queue import queue_notifications
 from drift.pipeline import utc_now
@@ -121,6 +121,6 @@ def merge(config: Config, sources: list[str], args: MergeArgs, *, run_id: str, l
     code = merged.exit_code() if delivered else 1
     log.info("drift.merge.finished", shards=len(shards), exit_code=code, checked=merged.summary.checked)
     if merged.errors:
-        print(f"drift merge: {len(merged.errors)} target error{'s' if len(merged.errors) != 1 else ''} in the shards",
-              file=sys.stderr)
+        say(f"drift merge: {len(merged.errors)} target error{'s' if len(merged.errors) != 1 else ''} in the shards",
+            event="drift.merge.errors", count=len(merged.errors))
     return code

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from drift.config import DEFAULT_CONFIG, Config, Overrides, load_config
+from drift.console import quiet_in_json, say
 from drift.errors import DriftError, InputError
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -66,14 +67,14 @@ def _daemon(args: argparse.Namespace) -> int:
     from drift.daemon.service import Daemon
     from drift.desired import DesiredState
 
-    stop, reload = args.signals or install_signals()
+    signals = args.signals or install_signals()
     listen = args.listen
 
     def load() -> tuple[Config, DesiredState]:
         config = settings(args)
         return config, load_state(config)
 
-    return Daemon(load, stop, reload).run(listen)
+    return Daemon(load, signals).run(listen)
 
 
 def fail(exc: BaseException, args: Any) -> int:
@@ -84,21 +85,22 @@ def fail(exc: BaseException, args: Any) -> int:
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_ERROR
     if isinstance(exc, InputError):
         for finding in exc.findings:
-            print(f"{finding}", file=sys.stderr)
+            quiet_in_json(f"{finding}")
         count = len(exc.findings)
-        print(f"drift: {count} error{'s' if count != 1 else ''} in the input; nothing was checked", file=sys.stderr)
+        quiet_in_json(f"drift: {count} error{'s' if count != 1 else ''} in the input; nothing was checked")
         get_logger().error("drift.config.invalid", errors=[str(f) for f in exc.findings], count=count)
         return EXIT_ERROR
     if isinstance(exc, DriftError):
-        print(f"drift: error: {exc}", file=sys.stderr)
+        say(f"drift: error: {exc}", event="drift.error", error=str(exc))
         return EXIT_ERROR
     if isinstance(exc, KeyboardInterrupt):
-        print("drift: interrupted", file=sys.stderr)
+        say("drift: interrupted", event="drift.interrupted")
         return 130
     if isinstance(exc, BrokenPipeError):  # `drift check | head`: the reader left; nothing to say
         sys.stderr.close()
         return EXIT_ERROR
     if args.debug:
         raise exc
-    print(f"drift: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", file=sys.stderr)
+    say(f"drift: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)",
+        event="drift.internal_error", error=f"{type(exc).__name__}: {exc}")
     return EXIT_ERROR

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
 
 from drift.commands.inputs import load_lock, load_state
 from drift.config.settings import Config
+from drift.console import say
 from drift.integrity.lockfile import declared_refs, staleness
 from drift.report import Kind
 
@@ -18,13 +18,15 @@ def _count(n: int, word: str) -> str:
 def validate(config: Config) -> int:
     desired = load_state(config)
     for warning in desired.warnings:
-        print(f"{warning.file}: warning: {warning.message}", file=sys.stderr)
+        say(f"{warning.file}: warning: {warning.message}", event="drift.desired.warning", level="warning",
+            file=warning.file)
     lock = load_lock(config)
     if lock is not None:
         refs = declared_refs(desired.models, images=config.integrity.images, artifacts=config.integrity.artifacts)
         stale = [p for p in staleness(lock, refs) if "not in the lock file" not in p]
         for problem in stale:
-            print(f"{lock.display}: warning: stale entry: {problem} (run drift lock)", file=sys.stderr)
+            say(f"{lock.display}: warning: stale entry: {problem} (run drift lock)", event="drift.lock.stale",
+                level="warning")
     where = config.path if os.path.exists(config.path) else "(no config file)"
     counts = [_count(len(desired.of_kind(Kind.MODEL)), "model")]
     if desired.of_kind(Kind.ENDPOINT_CONFIG):

@@ -80,7 +80,7 @@ def load_config(path: str, *, overrides: Overrides | None = None, required: bool
         secrets=frozenset(secrets),
     )
     if findings:
-        raise ConfigError([_without(secrets, f) for f in findings])
+        raise ConfigError([f.without(secrets) for f in findings])
     return config
 
 
@@ -104,15 +104,6 @@ def _under(base: str, path: str) -> str:
     path = os.path.expanduser(path)
     return path if os.path.isabs(path) else os.path.normpath(os.path.join(base, path))
 
-
-def _without(secrets: set[str], finding: Finding) -> Finding:
-    """Findings never repeat a secret value they were about (SPEC §4: error messages included)."""
-    message = finding.message
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret and len(secret) >= 4:
-            message = message.replace(secret, redact.MASK)
-    return finding if message == finding.message else Finding(finding.file, finding.line, message, finding.model,
-                                                                 finding.path)
 
 
 def _substitute(value: Any, file: str, line: int | None, path: str, findings: list[Finding],

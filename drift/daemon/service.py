@@ -23,6 +23,7 @@ from typing import Any
 from drift.aws.organizations import discover
 from drift.commands.inputs import load_lock
 from drift.config.settings import Config, Schedule, Target
+from drift.daemon import Signals
 from drift.daemon.health import health, period
 from drift.daemon.workers import Workers
 from drift.desired import DesiredState
@@ -67,10 +68,11 @@ def snapshot(config: Config) -> tuple[tuple[str, float, int], ...]:
 
 
 class Daemon:
-    def __init__(self, loader: Loader, stop: threading.Event, reload: threading.Event) -> None:
+    def __init__(self, loader: Loader, signals: Signals) -> None:
         self.loader = loader
-        self.stop = stop
-        self.reload_requested = reload
+        self.signals = signals
+        self.stop = signals.stop
+        self.reload_requested = signals.reload
         self.log = get_logger()
         self.config, self.desired = loader()
         self.snapshot = snapshot(self.config)
@@ -203,7 +205,9 @@ class Daemon:
         self.scheduler.start()
         self.log.info("drift.daemon.started", listen=f"{host}:{port}", resources=len(self.desired.resources),
                       period_seconds=period(self.config.schedule))
-        while not self.stop.wait(0.5):
+        while not self.stop.is_set():
+            time.sleep(0.2)
+            self.signals.poll()
             self.workers.restart_dead()
             if self.reload_requested.is_set() and not self.pass_lock.locked():
                 threading.Thread(target=self.run_one_pass, daemon=True, name="drift-reload").start()

@@ -59,8 +59,6 @@ class Store:
         try:
             os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-            if os.stat(path).st_mode & 0o077:
-                os.chmod(path, 0o600)
         except OSError as exc:
             if _is_full(exc):
                 raise self._fail("cannot create the file", exc) from exc
@@ -83,6 +81,12 @@ class Store:
             conn.close()
             raise StateError(f"state database {path}: schema version {version} is newer than this "
                              f"sagemaker-drift understands ({len(MIGRATIONS)}); upgrade the tool")
+        try:  # ours (or new): private, since it holds model configuration
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, 0o600)
+        except OSError as exc:
+            conn.close()
+            raise StateError(f"state database {path}: cannot make it private (0600): {exc.strerror or exc}") from exc
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")

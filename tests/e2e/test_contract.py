@@ -63,13 +63,7 @@ USAGE_ERRORS = {
     "concurrency 0": (("check", "--concurrency", "0"), "usage: drift check [-h]", "--concurrency"),
     "shard index past its count": (("check", "--shard", "3/2"), "usage: drift check [-h]", "--shard"),
 }
-_OWN_USAGE_BUG = ("product bug: the error is not shown with the subcommand's own usage (see "
-                  "/work/notes/bugs-hostile.md)")
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=_OWN_USAGE_BUG))
-    if c in ("misspelt option", "shard index past its count") else c for c in USAGE_ERRORS])
+@pytest.mark.parametrize("case", USAGE_ERRORS)
 def test_usage_errors_exit_1_with_their_own_usage(tmp_path: Path, case: str) -> None:
     """A usage error exits 1 (never 2, which reads as "drift found"), printing the usage of the command that was
     mistyped and naming what was wrong; nothing on stdout, no traceback."""
@@ -170,8 +164,6 @@ def test_check_notify_leaks_nothing_and_exits_1_while_deliveries_fail(world: Wor
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: check prints plain 'drift: error: ...' lines on stderr with "
-                   "--log-format json (see /work/notes/bugs-hostile.md)")
 def test_check_notify_stderr_is_json_lines_while_deliveries_fail(world: World, tmp_path: Path,
                                                                   hostile: list[HostileReceiver]) -> None:
     """`check --notify --log-format json` with failing channels: every stderr line is one JSON object, the

@@ -486,12 +486,7 @@ NO_SECRET_IN_MESSAGES = {
 }
 
 
-_DESIRED_SECRET_BUG = pytest.mark.xfail(strict=True, reason="product bug: desired-state findings repeat !env secret "
-                                        "values (see /work/notes/bugs-hostile.md)")
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, marks=_DESIRED_SECRET_BUG) if c.startswith("desired") else c
-                                  for c in NO_SECRET_IN_MESSAGES])
+@pytest.mark.parametrize("case", NO_SECRET_IN_MESSAGES)
 def test_validation_messages_carry_no_secret(tmp_path: Path, case: str) -> None:
     """A value read from a secret-named variable (${VAR} in the config, !env in desired state) that fails
     validation: the message names the file and key, never the value."""
@@ -709,8 +704,6 @@ def test_sighup_at_start_up_is_survived(world: World, tmp_path: Path, burst: flo
     assert "Traceback" not in daemon.log()
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: the SIGHUP handler calls threading.Event.set, which is not "
-                   "re-entrant: a burst of SIGHUPs deadlocks or kills the daemon (see /work/notes/bugs-hostile.md)")
 def test_a_burst_of_sighups_at_start_up_is_survived(world: World, tmp_path: Path) -> None:
     """SIGHUPs as fast as they can be sent for one second from the first moment: each is only a reload request;
     the daemon neither dies nor hangs, becomes healthy and stops with 0."""
@@ -791,8 +784,6 @@ def test_a_full_disk_at_open_is_named_as_a_full_disk(world: World, tmp_path: Pat
         assert wrong not in result.stderr, result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: check opens the state database before the pass, so a full disk "
-                   "at open prints no report (see /work/notes/bugs-hostile.md)")
 def test_a_full_disk_at_open_still_prints_the_report(world: World, tmp_path: Path) -> None:
     """No room at all for the state database: the pass's report is still printed (SPEC §7), then exit 1."""
     result, _ = check_on_a_full_disk(world, tmp_path)
@@ -823,8 +814,6 @@ def test_another_applications_sqlite_file_is_refused_untouched(world: World, tmp
     assert ["app.sqlite"] == sorted(p.name for p in tmp_path.glob("app.sqlite*"))
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: the store makes the file 0600 before finding it is not ours "
-                   "(see /work/notes/bugs-hostile.md)")
 def test_another_applications_sqlite_file_keeps_its_mode(world: World, tmp_path: Path) -> None:
     """A foreign SQLite file given as state.path is refused without changing its permissions either."""
     foreign = tmp_path / "app.sqlite"
