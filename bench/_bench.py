@@ -49,7 +49,7 @@ def shown(args: list[str]) -> str:
 
 
 def timed(args: list[str], proxy: FaultProxy | None = None) -> dict[str, Any]:
-    """Run one whole process; wall time, peak RSS (MB), AWS calls seen by the proxy, exit code, stdout."""
+    """Run one whole process; wall and CPU time, peak RSS (MB), AWS calls seen by the proxy, exit code, stdout."""
     if proxy:
         with proxy.lock:
             proxy.counts.clear()
@@ -58,9 +58,9 @@ def timed(args: list[str], proxy: FaultProxy | None = None) -> dict[str, Any]:
                               stdin=subprocess.DEVNULL, env=env(), cwd=REPO, check=False)
         measured = json.loads(Path(record.name).read_text())
     calls = dict(sorted(proxy.counts.items())) if proxy else {}
-    return {"seconds": round(measured["seconds"], 3), "rss_mb": round(measured["rss_kb"] / 1024, 1),
-            "exit": measured["exit"], "calls": sum(calls.values()), "by_operation": calls, "command": shown(args),
-            "stdout": proc.stdout, "stderr": proc.stderr}
+    return {"seconds": round(measured["seconds"], 3), "cpu_seconds": round(measured["cpu_seconds"], 3),
+            "rss_mb": round(measured["rss_kb"] / 1024, 1), "exit": measured["exit"], "calls": sum(calls.values()),
+            "by_operation": calls, "command": shown(args), "stdout": proc.stdout, "stderr": proc.stderr}
 
 
 def best_of(times: int, args: list[str], proxy: FaultProxy | None = None) -> dict[str, Any]:
@@ -138,12 +138,12 @@ def write(path: str, summary: dict[str, Any]) -> None:
     Path(path).write_text(json.dumps(summary, indent=2, default=str) + "\n")
 
 
-def table(results: dict[str, Any], keys: tuple[str, ...] | None = None) -> None:
-    print(f"{'step':<30}{'seconds':>10}{'AWS calls':>11}{'peak RSS MB':>13}")
-    for key in keys or tuple(results):
-        r = results.get(key)
-        if r:
-            print(f"{key:<30}{r['seconds']:>10.2f}{r['calls'] or '':>11}{r['rss_mb']:>13.1f}")
+def table(results: dict[str, Any], width: int = 22) -> None:
+    """One line per measured command: wall and CPU seconds, AWS calls (and by operation), peak RSS."""
+    print(f"{'step':<{width}}{'seconds':>9}{'CPU s':>8}{'AWS calls':>11}{'peak RSS MB':>13}  by operation")
+    for key, value in results.items():
+        print(f"{key:<{width}}{value['seconds']:>9.2f}{value['cpu_seconds']:>8.2f}{value['calls'] or '':>11}"
+              f"{value['rss_mb']:>13.1f}  {value['by_operation'] or ''}")
 
 
 def invocation() -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _bench import DRIFT, HERE, FaultProxy, Server, best_of, create_models, invocation, machine, timed, write
+from _bench import DRIFT, HERE, FaultProxy, Server, best_of, create_models, invocation, machine, table, timed, write
 from run import model_spec
 
 from drift.embedded.world import AwsWorld, image_uri
@@ -150,10 +150,7 @@ def print_table(summary: dict[str, Any]) -> None:
     print(f"\nintegrity: {summary['models']} models, {summary['repositories']} ECR repositories, "
           f"{summary['artifacts']} S3 artifacts, {summary['latency_ms']:g} ms per AWS call, "
           f"{summary['machine']['cpus']} CPUs, Python {summary['machine']['python']}")
-    print(f"{'step':<14}{'seconds':>9}{'AWS calls':>11}{'peak RSS MB':>13}  by operation")
-    for key, value in r.items():
-        print(f"{key:<14}{value['seconds']:>9.2f}{value['calls'] or '':>11}{value['rss_mb']:>13.1f}  "
-              f"{value['by_operation'] or ''}")
+    table(r, 14)
     print()
     print(f"steady pass, integrity on vs off:  {d['steady_on_s']} s vs {d['steady_off_s']} s "
           f"(integrity costs {d['integrity_cost_s']} s)")

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _bench import DRIFT, HERE, FaultProxy, Server, best_of, create_models, invocation, machine, timed, write
+from _bench import DRIFT, HERE, FaultProxy, Server, best_of, create_models, invocation, machine, table, timed, write
 from run import model_spec
 
 from drift.embedded import DEFAULT_ACCOUNT
@@ -155,27 +155,38 @@ def declare(work: Path, accounts: list[str], regions: list[str], models: int) ->
                 sort_keys=False))
 
 
+def slope(full: dict[str, Any], half: dict[str, Any], key: str, units: int, half_units: int) -> tuple[float, float]:
+    """(per unit, fixed) of a figure measured over ``units`` and ``half_units`` units."""
+    per_unit = (full[key] - half[key]) / (units - half_units)
+    return per_unit, full[key] - per_unit * units
+
+
+def capacity(full: dict[str, Any], half: dict[str, Any], units: int, half_units: int) -> dict[str, Any]:
+    """Units in a 15-minute pass, from wall time (as measured here), from CPU time (one process runs Python on
+    about one core), and the memory a unit adds (a pass holds every unit's connection until it ends)."""
+    wall, wall_fixed = slope(full, half, "seconds", units, half_units)
+    cpu, cpu_fixed = slope(full, half, "cpu_seconds", units, half_units)
+    mb, mb_fixed = slope(full, half, "rss_mb", units, half_units)
+    return {
+        "pass_s": full["seconds"], "half_pass_s": half["seconds"], "calls_per_unit": round(full["calls"] / units, 1),
+        "wall_s_per_unit": round(wall, 3), "wall_fixed_s": round(wall_fixed, 2),
+        "units_per_15_min_wall": int((WINDOW_S - wall_fixed) / wall) if wall > 0 else None,
+        "cpu_s_per_unit": round(cpu, 3), "cpu_fixed_s": round(cpu_fixed, 2),
+        "units_per_15_min_cpu": int((WINDOW_S - cpu_fixed) / cpu) if cpu > 0 else None,
+        "rss_mb": full["rss_mb"], "rss_mb_per_unit": round(mb, 2), "rss_fixed_mb": round(mb_fixed, 1),
+        "units_per_gib": int((1024 - mb_fixed) / mb) if mb > 0 else None,
+    }
+
+
 def summarise(args: argparse.Namespace, regions: list[str], half_accounts: int, r: dict[str, Any],
               configs: dict[str, str]) -> dict[str, Any]:
-    units_all, units_half = args.accounts * len(regions), half_accounts * len(regions)
-    capacity = {}
-    for mode in ("on", "off"):
-        full, half = r[f"steady_all_{mode}"], r[f"steady_half_{mode}"]
-        per_unit = (full["seconds"] - half["seconds"]) / (units_all - units_half)
-        fixed = full["seconds"] - per_unit * units_all
-        capacity[f"integrity_{mode}"] = {
-            "pass_s": full["seconds"], "half_pass_s": half["seconds"],
-            "marginal_s_per_unit": round(per_unit, 3), "fixed_s": round(fixed, 2),
-            "average_s_per_unit": round(full["seconds"] / units_all, 3),
-            "calls_per_unit": round(full["calls"] / units_all, 1),
-            "units_per_15_min": int((WINDOW_S - fixed) / per_unit) if per_unit > 0 else None,
-            "units_per_15_min_at_average": int(WINDOW_S / (full["seconds"] / units_all)),
-            "rss_mb": full["rss_mb"],
-        }
-    return {"command": invocation(), "accounts": args.accounts, "regions": regions, "units": units_all,
-            "half_units": units_half, "models_per_unit": args.models, "latency_ms": args.latency_ms,
+    units, half_units = args.accounts * len(regions), half_accounts * len(regions)
+    figures = {f"integrity_{mode}": capacity(r[f"steady_all_{mode}"], r[f"steady_half_{mode}"], units, half_units)
+               for mode in ("on", "off")}
+    return {"command": invocation(), "accounts": args.accounts, "regions": regions, "units": units,
+            "half_units": half_units, "models_per_unit": args.models, "latency_ms": args.latency_ms,
             "max_parallel_targets": MAX_PARALLEL_TARGETS, "machine": machine(), "configs": configs, "results": r,
-            "capacity": capacity, "exit_codes": {key: value["exit"] for key, value in r.items()}}
+            "capacity": figures, "exit_codes": {key: value["exit"] for key, value in r.items()}}
 
 
 def print_table(summary: dict[str, Any]) -> None:
@@ -183,17 +194,17 @@ def print_table(summary: dict[str, Any]) -> None:
     print(f"\norganization: {summary['accounts']} accounts x {len(summary['regions'])} regions = "
           f"{summary['units']} units of {summary['models_per_unit']} declared models, {summary['latency_ms']:g} ms "
           f"per AWS call, max_parallel_targets {summary['max_parallel_targets']}, {summary['machine']['cpus']} CPUs")
-    print(f"{'step':<18}{'seconds':>9}{'AWS calls':>11}{'peak RSS MB':>13}  by operation")
-    for key, value in r.items():
-        print(f"{key:<18}{value['seconds']:>9.2f}{value['calls'] or '':>11}{value['rss_mb']:>13.1f}  "
-              f"{value['by_operation'] or ''}")
+    table(r, 18)
     print()
     for mode, c in summary["capacity"].items():
         print(f"{mode}: steady pass {c['pass_s']} s over {summary['units']} units, {c['half_pass_s']} s over "
-              f"{summary['half_units']}; marginal {c['marginal_s_per_unit']} s a unit, fixed {c['fixed_s']} s; "
-              f"{c['calls_per_unit']} calls a unit")
-        print(f"  -> units per 15-minute pass: {c['units_per_15_min']} (at the average cost a unit: "
-              f"{c['units_per_15_min_at_average']})")
+              f"{summary['half_units']}; {c['calls_per_unit']} AWS calls a unit")
+        print(f"  wall {c['wall_s_per_unit']} s a unit + {c['wall_fixed_s']} s  -> {c['units_per_15_min_wall']} "
+              f"units in 15 minutes")
+        print(f"  CPU  {c['cpu_s_per_unit']} s a unit + {c['cpu_fixed_s']} s  -> {c['units_per_15_min_cpu']} "
+              f"units in 15 minutes of one core")
+        print(f"  RSS  {c['rss_mb_per_unit']} MB a unit + {c['rss_fixed_mb']} MB -> {c['units_per_gib']} "
+              "units in 1 GiB")
     print(f"exit codes: {summary['exit_codes']}")
 
 
