@@ -1,4 +1,4 @@
-"""Run one command and record its wall time and peak RSS in a JSON file.
+"""Run one command and record its wall time, CPU time and peak RSS in a JSON file.
 
 A small wrapper process does the fork, so the peak RSS is the command's own, not the benchmark
 parent's memory copied at fork time.  Usage: python bench/_measure.py OUT.json COMMAND...
@@ -18,9 +18,10 @@ def main() -> None:
     started = time.perf_counter()
     code = subprocess.run(command, check=False).returncode
     seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(out, "w") as handle:
-        json.dump({"seconds": seconds, "rss_kb": peak_kb, "exit": code}, handle)
+        json.dump({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "rss_kb": usage.ru_maxrss,
+                   "exit": code}, handle)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from run import REPO, create_models, env, model_spec  # noqa: E402
+from _bench import REPO, Server, create_models, env, invocation  # noqa: E402
+from run import model_spec  # noqa: E402
 
 
 class Hook:
@@ -84,16 +85,15 @@ def main() -> int:
     parser.add_argument("--out", default=str(HERE / "daemon.json"))
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="drift-soak-"))
-    server = subprocess.Popen([sys.executable, str(HERE / "_server.py")], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env(), cwd=REPO)
-    url = server.stdout.readline().decode().strip() if server.stdout else ""
+    server = Server()
+    url = server.url
     specs = [model_spec(i) for i in range(args.models)]
     create_models(url, specs)
     (work / "models.yaml").write_text(yaml.safe_dump({"models": specs}, sort_keys=False))
     hook = Hook()
     client = boto3.client("sagemaker", endpoint_url=url, region_name="us-east-1", aws_access_key_id="bench",
                           aws_secret_access_key="bench")
-    results: dict[str, Any] = {"models": args.models}
+    results: dict[str, Any] = {"command": invocation(), "models": args.models}
     try:
         # 1. Delivery latency with the default-like 1 s schedule.
         config = work / "latency.yaml"
@@ -139,9 +139,7 @@ def main() -> int:
         daemon.terminate()
         results["soak"]["exit_code"] = daemon.wait(timeout=30)
     finally:
-        if server.stdin:
-            server.stdin.close()
-        server.wait(timeout=30)
+        server.close()
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     return 0
