@@ -47,7 +47,7 @@ def configure(log_format: str | None = None, level: str | None = None) -> None:
     """Configure once per command; ``log_format`` None means JSON unless stderr is a TTY."""
     tty = sys.stderr.isatty()
     fmt = log_format or ("console" if tty else "json")
-    console.use_json(log_format == "json")
+    console.use_json(log_format == "json", logs=fmt == "json")
     level = level or default_level(fmt)
     renderer: Any = (structlog.dev.ConsoleRenderer(colors=tty) if fmt == "console"
                      else structlog.processors.JSONRenderer())

@@ -10,7 +10,7 @@ from typing import Any
 
 from drift.commands.inputs import choose_format, inputs_digest, load_lock, load_state, open_store, write_output
 from drift.config.settings import Channel, Config
-from drift.console import quiet_in_json, say
+from drift.console import note, quiet_in_json, say
 from drift.errors import DiskFullError, DriftError, StateError
 from drift.pipeline import PassContext, PassOptions, run_pass
 from drift.plan import Shard
@@ -103,6 +103,6 @@ def deliver_all(store: Store, channels: tuple[Channel, ...], log: Any) -> bool:
         outcomes = list(pool.map(lambda c: deliver_channel(store, c, log, budget=DELIVERY_BUDGET), channels))
     undelivered = sum(o.pending + o.rejected for o in outcomes)
     if undelivered:
-        say(f"drift: error: {undelivered} notification{'s' if undelivered != 1 else ''} could not be delivered "
+        note(f"drift: error: {undelivered} notification{'s' if undelivered != 1 else ''} could not be delivered "
             "(kept in the outbox; the next run retries)", event="drift.notify.undelivered", count=undelivered)
     return undelivered == 0

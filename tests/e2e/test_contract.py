@@ -143,12 +143,13 @@ def test_daemon_leaks_no_url_or_secret_while_deliveries_fail(world: World, tmp_p
     assert {"drift.run.finished", "drift.notify.failed"} <= {e["event"] for e in events}
 
 
-def check_notify_failing(world: World, tmp_path: Path, hostile: list[HostileReceiver]) -> tuple[Any, list[str]]:
+def check_notify_failing(world: World, tmp_path: Path, hostile: list[HostileReceiver],
+                         log_format: tuple[str, ...] = ("--log-format", "json")) -> tuple[Any, list[str]]:
     """`check --notify --format json --log-format json --log-level debug` with failing channels."""
     models, model_env, model_canaries = secret_world(world, tmp_path)
     channels, channel_env, channel_canaries = failing_channels(hostile)
     config = write_config(tmp_path, world.url, str(models), notify=channels)
-    result = run_drift("check", "--config", str(config), "--notify", "--format", "json", "--log-format", "json",
+    result = run_drift("check", "--config", str(config), "--notify", "--format", "json", *log_format,
                        "--log-level", "debug", env=clean_env(**model_env, **channel_env), cwd=tmp_path, timeout=120)
     return result, channel_canaries + model_canaries
 
@@ -171,6 +172,16 @@ def test_check_notify_stderr_is_json_lines_while_deliveries_fail(world: World, t
     result, _ = check_notify_failing(world, tmp_path, hostile)
     assert 1 == result.returncode, result.stderr
     json_lines(result.stderr)
+
+
+def test_check_notify_stderr_is_json_lines_by_default_off_a_terminal(world: World, tmp_path: Path,
+                                                                     hostile: list[HostileReceiver]) -> None:
+    """JSON logs are the default off a terminal (SPEC §6): with no --log-format, a CI job's stderr is still one
+    JSON object a line while every delivery fails, and leaks nothing."""
+    result, canaries = check_notify_failing(world, tmp_path, hostile, log_format=())
+    assert 1 == result.returncode, result.stderr
+    assert "drift.notify.undelivered" in {e["event"] for e in json_lines(result.stderr)}
+    assert [] == leaked(canaries, result.stdout, result.stderr)
 
 
 # -- Slack escaping -------------------------------------------------------------------------------------------
