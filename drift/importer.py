@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from drift.aws.session import Connection
 from drift.config.settings import Config
 from drift.console import quiet_in_json, say
 from drift.desired import DesiredState, load_desired
-from drift.errors import DriftError, InputError
+from drift.errors import DriftError
 from drift.files import display_path
 from drift.kinds import BY_SECTION
 from drift.normalise import drop_empty, keep_request_fields, tags_as_mapping
@@ -214,16 +215,34 @@ def _read(config: Config, args: ImportArgs) -> list[Imported]:
     return out
 
 
+class _EveryVariable(Mapping[str, str]):
+    """The environment, with every ``!env`` variable set: an earlier import's placeholders (``!env HF_TOKEN``)
+    need not be set for import to see which resources are declared; only names matter here."""
+
+    def __getitem__(self, name: str) -> str:
+        return os.environ.get(name, "unset")
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(os.environ)
+
+    def __len__(self) -> int:
+        return len(os.environ)
+
+
 def _already(config: Config, args: ImportArgs) -> DesiredState | None:
-    """What is already declared, when there is a desired state to look at (never an error if there is none)."""
+    """What is already declared, when there is a desired state to look at (none is not an error).
+
+    A desired state with errors is an error: treated as "nothing declared", import would write a second
+    declaration or suggest ``--force`` over files the user has reviewed.
+    """
     if not config.desired or (not args.desired_given and not os.path.exists(config.path)):
         return None
-    try:
-        from drift.commands.inputs import desired_targets
+    from drift.commands.inputs import desired_targets
 
-        return load_desired(config.desired, targets=desired_targets(config))
-    except InputError:
-        return None
+    return load_desired(config.desired, targets=desired_targets(config), environ=_EveryVariable())
 
 
 def run_import(config: Config, args: ImportArgs) -> int:

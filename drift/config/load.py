@@ -145,6 +145,7 @@ def _aws(node: Any, file: str, findings: list[Finding], overrides: Overrides) ->
     region = (overrides.region or aws["region"] or os.environ.get("AWS_REGION")
               or os.environ.get("AWS_DEFAULT_REGION") or ("us-east-1" if endpoint else None))
     profile = overrides.profile or aws["profile"]
+    region = region or _profile_region(profile)
     _check_cli(overrides, findings)
     _check_profiles(file, node, [(profile, "aws.profile")], findings, overrides)
     organization = _organization(aws["organization"], file, findings, region) if aws["organization"] else None
@@ -154,6 +155,8 @@ def _aws(node: Any, file: str, findings: list[Finding], overrides: Overrides) ->
     default = Target(name="default", regions=(region,) if region else (), profile=profile, endpoint_url=endpoint)
     targets = _targets(aws["targets"], file, findings, overrides, default)
     if not aws["targets"] and organization is None:
+        if not region:
+            _no_region(file, node, findings)
         targets = [Target(name="default", regions=(region,) if region else (), profile=profile,
                           role_arn=aws["role_arn"], external_id=aws["external_id"], endpoint_url=endpoint)]
     for target in targets:
@@ -204,6 +207,30 @@ def _organization(node: Any, file: str, findings: list[Finding], region: str | N
                                 path="aws.organization.regions"))
     return Organization(role_name=org["role_name"], regions=tuple(regions), external_id=org["external_id"],
                         include_ous=tuple(org["include_ous"]), exclude_accounts=tuple(org["exclude_accounts"]))
+
+
+def _profile_region(profile: str | None) -> str | None:
+    """The region the AWS config files give the profile (``region =`` under it), as the AWS CLI would use."""
+    from drift._botocore import new_session
+
+    try:
+        session = new_session()
+        if profile:
+            session.set_config_variable("profile", profile)
+        region = session.get_config_variable("region")
+    except Exception:  # noqa: BLE001 - a missing profile or an unreadable config file is reported by its own check
+        return None
+    return str(region) if region else None
+
+
+def _no_region(file: str, node: Any, findings: list[Finding]) -> None:
+    """Without a region a pass would read nothing and look in sync: that is an error, never a silent 0."""
+    message = "no region: set aws.region in the config, pass --region, or set AWS_REGION"
+    if os.path.exists(file):
+        findings.append(Finding(file, key_line(node, "region") or getattr(node, "line", None), message,
+                                path="aws.region"))
+    else:
+        findings.append(Finding(COMMAND_LINE, None, message, path="--region"))
 
 
 def _check_cli(overrides: Overrides, findings: list[Finding]) -> None:

@@ -326,6 +326,32 @@ def test_a_profile_that_exists_is_valid(tmp_path: Path) -> None:
     assert 0 == result.returncode, result.stderr
 
 
+@pytest.mark.parametrize("command", [("check", "--format", "json"), ("lock",), ("validate",)])
+def test_no_region_anywhere_is_an_error_not_an_empty_pass(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """Without a region (no aws.region, no --region, no AWS_REGION, no profile region) a pass would read nothing
+    and exit 0 with `checked: 0`: every command says so by key and exits 1 instead."""
+    write_models(tmp_path / "m.yaml", MODELS[:1])
+    (tmp_path / "drift.yaml").write_text("desired: [m.yaml]\n")
+    result = run_drift(*command, "--config", "drift.yaml", cwd=tmp_path)
+    assert 1 == result.returncode, result.stdout
+    assert "drift.yaml: aws.region: no region: set aws.region in the config, pass --region, or set AWS_REGION" \
+        in result.stderr
+    assert "" == result.stdout
+    without_config = run_drift(command[0], "--desired", "m.yaml", cwd=tmp_path)
+    assert 1 == without_config.returncode, without_config.stdout
+    assert "command line: --region: no region" in without_config.stderr
+
+
+def test_a_profile_region_is_a_region(tmp_path: Path) -> None:
+    """The region the AWS config file gives the profile counts, as it does for the AWS CLI."""
+    (tmp_path / "aws-config").write_text(AWS_CONFIG)
+    write_models(tmp_path / "m.yaml", MODELS[:1])
+    (tmp_path / "drift.yaml").write_text("desired: [m.yaml]\n")
+    result = run_drift("validate", "--config", "drift.yaml", "--profile", "real", cwd=tmp_path,
+                       env=clean_env(AWS_CONFIG_FILE=str(tmp_path / "aws-config")))
+    assert 0 == result.returncode, result.stderr
+
+
 # -- config-relative paths ------------------------------------------------------------------------------------
 def test_config_paths_are_relative_to_the_config_file(world: World, tmp_path: Path) -> None:
     """Run from another directory that has a `models/` of its own: the config's `desired` and `state.path` resolve
@@ -467,6 +493,30 @@ def test_import_never_clobbers_an_edited_file_and_names_what_is_declared(world: 
     assert 0 == rest.returncode, rest.stderr
     assert "svc-0: already declared at models/svc-0.yaml:" in rest.stderr
     assert ["svc-1.yaml", "svc-2.yaml"] == sorted(p.name for p in (tmp_path / "more").iterdir())
+
+
+def test_import_sees_declarations_whose_placeholders_are_unset(world: World, tmp_path: Path) -> None:
+    """An earlier import wrote `!env` placeholders for secret-looking values; a later import recognises those
+    models as declared without the variables being set, and a desired state with a real error is an error
+    (exit 1 naming it), never "nothing declared"."""
+    world.create({**MODELS[0], "PrimaryContainer": {**MODELS[0]["PrimaryContainer"],
+                                                    "Environment": {"HF_TOKEN": "hf_canary_value_1234567890"}}})
+    world.create(MODELS[1])
+    where = ("--endpoint-url", world.url, "--region", "us-east-1")
+    first = run_drift("import", *where, "--model", MODELS[0]["ModelName"], "--out", "models", cwd=tmp_path)
+    assert 0 == first.returncode, first.stderr
+    assert "!env" in (tmp_path / "models" / f"{MODELS[0]['ModelName']}.yaml").read_text()
+
+    again = run_drift("import", *where, "--desired", "models", "--out", "models", cwd=tmp_path)
+    assert 0 == again.returncode, again.stderr
+    assert f"{MODELS[0]['ModelName']}: already declared at models/{MODELS[0]['ModelName']}.yaml:" in again.stderr
+    assert (tmp_path / "models" / f"{MODELS[1]['ModelName']}.yaml").is_file()
+
+    (tmp_path / "models" / "broken.yaml").write_text("models:\n  - ModelName: broken\n    Imagee: x\n")
+    broken = run_drift("import", *where, "--desired", "models", "--out", "more", cwd=tmp_path)
+    assert 1 == broken.returncode
+    assert "models/broken.yaml:3" in broken.stderr
+    assert not (tmp_path / "more").exists()
 
 
 # -- the demo -------------------------------------------------------------------------------------------------
