@@ -17,15 +17,31 @@ from drift import DEFAULT_CONFIG, __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT = 0, 1, 2
 _EPILOG = """exit codes of check: 0 everything in sync, 2 drift found, 1 error (an error wins over drift).
-docs: README.md in the repository; the contract is SPEC.md."""
+docs: README.md in the source repository (also the package's description on PyPI)."""
 
 
 class Parser(argparse.ArgumentParser):
     """argparse, except that a usage error exits 1 (argparse's 2 means "drift found" here)."""
 
     def error(self, message: str) -> NoReturn:
+        if _json_logs_asked(sys.argv[1:]):
+            # With an explicit --log-format json every stderr line is one JSON object (SPEC §6), usage too.
+            import json
+            from datetime import UTC, datetime
+
+            self.exit(EXIT_ERROR, json.dumps({
+                "event": "drift.usage.invalid", "level": "error", "command": self.prog, "error": message,
+                "usage": self.format_usage().strip(),
+                "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z")}) + "\n")
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _json_logs_asked(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON logs (read before argparse could parse it)."""
+    from itertools import pairwise
+
+    return "--log-format=json" in argv or ("--log-format", "json") in pairwise(argv)
 
 
 def _bounded(low: int, high: int) -> Any:

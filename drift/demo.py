@@ -21,12 +21,12 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from drift.config import AwsSettings, Config, Target, load_config
-from drift.desired import DesiredState, load_desired
+from drift.desired import DesiredState, PlaceholderEnv, load_desired
 from drift.errors import DriftError
 from drift.integrity.refs import parse_image
 from drift.report import DiffType, Kind, Report, Status
@@ -42,13 +42,22 @@ EXPLANATION = (
     "like `terraform plan`."
 )
 
-TRY_NEXT = """\
-Try next:
-  HF_TOKEN=x drift validate          check the example files, no AWS calls (one example reads HF_TOKEN)
-  drift check --help                 run against your account (read-only IAM policy: deploy/iam-policy.json)
-  drift import --out config/models   adopt the models you already have
-  drift lock                         pin what your image tags and artifacts resolve to, for review
-"""
+def try_next(examples: Path) -> str:
+    """What to try after the demo; the example files are named by path when ``config/`` here is not them."""
+    here = Path("config", "drift.yaml")
+    given = "" if here.is_file() and here.resolve() == (examples / "drift.yaml").resolve() else (
+        f" --config {examples / 'drift.yaml'}")
+    return (
+        "Try next:\n"
+        f"  HF_TOKEN=x drift validate{given}\n"
+        "      check the example files, no AWS calls (one example reads HF_TOKEN)\n"
+        "  drift check --help\n"
+        "      run against your account (the README's IAM section has a read-only policy)\n"
+        "  drift import --region REGION --out config/models\n"
+        "      adopt the resources you already have\n"
+        "  drift lock\n"
+        "      pin what your image tags and artifacts resolve to, for review\n"
+    )
 
 
 def examples_dir() -> Path:
@@ -58,22 +67,6 @@ def examples_dir() -> Path:
         if (candidate / "drift.yaml").is_file():
             return candidate.resolve()  # in a checkout, the link leads to config/: name files as people know them
     raise DriftError("the example config is missing from this installation (drift/examples/drift.yaml)")
-
-
-class _PlaceholderEnv(Mapping[str, str]):
-    """The real environment, plus an obviously fake value for any !env variable that is not set."""
-
-    def __getitem__(self, key: str) -> str:
-        return os.environ.get(key, f"demo-placeholder-{key.lower()}")
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(os.environ)
-
-    def __len__(self) -> int:
-        return len(os.environ)
 
 
 def _isolate_from_aws() -> None:
@@ -183,7 +176,7 @@ def run_demo(*, fmt: str | None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="drift-demo-") as state_dir:
             config = _demo_config(config_path, url, state_dir)
-            desired = load_desired(config.desired, environ=_PlaceholderEnv())
+            desired = load_desired(config.desired, environ=PlaceholderEnv())
             world = _World(url, desired)
             world.build()
             store = Store(config.state_path or os.path.join(state_dir, "state.db"))
@@ -203,7 +196,7 @@ def run_demo(*, fmt: str | None) -> int:
         print()
         print(textwrap.fill(EXPLANATION.format(desired=where, changes="; ".join(changes)), width=100))
         print()
-        print(TRY_NEXT)
+        print(try_next(examples_dir()))
         print(f"(demo finished in {time.monotonic() - started:.1f}s; the local AWS has been stopped)")
     return 0 if worked(baseline, report) else 1
 

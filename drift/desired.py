@@ -12,7 +12,7 @@ is refused with the way to write it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +86,24 @@ class Targets:
     names: tuple[str, ...] = ("default",)
     regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     organization: bool = False
+
+
+class PlaceholderEnv(Mapping[str, str]):
+    """The real environment, plus an obviously fake value for any ``!env`` variable that is not set: for
+    reading desired files where only names and shapes matter (the demo's examples, import's "already
+    declared"), so an unset placeholder variable is not an error there."""
+
+    def __getitem__(self, key: str) -> str:
+        return os.environ.get(key, f"placeholder-{key.lower()}")
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(os.environ)
+
+    def __len__(self) -> int:
+        return len(os.environ)
 
 
 def load_desired(patterns: Iterable[str], *, targets: Targets | None = None,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +25,9 @@ from drift.aws import sagemaker as sm
 from drift.aws.session import Connection
 from drift.config.settings import Config
 from drift.console import quiet_in_json, say
-from drift.desired import DesiredState, load_desired
+from drift.desired import DesiredState, PlaceholderEnv, load_desired
 from drift.errors import DriftError
-from drift.files import display_path
+from drift.files import display_path, find_files
 from drift.kinds import BY_SECTION
 from drift.normalise import drop_empty, keep_request_fields, tags_as_mapping
 from drift.report import Kind
@@ -93,6 +92,19 @@ def strip_defaults(model: dict[str, Any]) -> dict[str, Any]:
     return model
 
 
+def strip_config_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """Remove what SageMaker fills in an endpoint config (see kinds/endpoint_config.fill_defaults)."""
+    config = dict(config)
+    if config.get("EnableNetworkIsolation") is False:
+        del config["EnableNetworkIsolation"]
+    for key in ("ProductionVariants", "ShadowProductionVariants"):
+        if isinstance(config.get(key), list):
+            config[key] = [{k: v for k, v in variant.items() if not (k == "InitialVariantWeight" and v == 1.0)}
+                           if isinstance(variant, dict) and variant.get("ModelName") else variant
+                           for variant in config[key]]
+    return config
+
+
 def ordered(value: Any, shape: Any) -> Any:
     """Keys in the order the service model lists them (maps sorted), so output is stable and familiar."""
     if shape is None:
@@ -113,6 +125,8 @@ def to_entry(kind: Kind, raw: dict[str, Any], tags: list[dict[str, str]] | None)
     spec = BY_SECTION[kind.section]
     shape = input_shape(spec.create_operation)
     entry = drop_empty(keep_request_fields(raw, shape.members, spec.read_only))
+    if kind is Kind.ENDPOINT_CONFIG:
+        entry = strip_config_defaults(entry)
     if kind is Kind.MODEL:
         entry = strip_defaults(entry)
         if entry.get("PrimaryContainer") and entry.get("Containers"):
@@ -215,34 +229,21 @@ def _read(config: Config, args: ImportArgs) -> list[Imported]:
     return out
 
 
-class _EveryVariable(Mapping[str, str]):
-    """The environment, with every ``!env`` variable set: an earlier import's placeholders (``!env HF_TOKEN``)
-    need not be set for import to see which resources are declared; only names matter here."""
-
-    def __getitem__(self, name: str) -> str:
-        return os.environ.get(name, "unset")
-
-    def __contains__(self, name: object) -> bool:
-        return True
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(os.environ)
-
-    def __len__(self) -> int:
-        return len(os.environ)
-
-
 def _already(config: Config, args: ImportArgs) -> DesiredState | None:
-    """What is already declared, when there is a desired state to look at (none is not an error).
+    """What is already declared, in the desired files that exist (none yet is not an error: import is how
+    a desired state starts).
 
-    A desired state with errors is an error: treated as "nothing declared", import would write a second
+    A desired file with errors is an error: treated as "nothing declared", import would write a second
     declaration or suggest ``--force`` over files the user has reviewed.
     """
     if not config.desired or (not args.desired_given and not os.path.exists(config.path)):
         return None
     from drift.commands.inputs import desired_targets
 
-    return load_desired(config.desired, targets=desired_targets(config), environ=_EveryVariable())
+    existing, _ = find_files(config.desired)
+    if not existing:
+        return None
+    return load_desired(existing, targets=desired_targets(config), environ=PlaceholderEnv())
 
 
 def run_import(config: Config, args: ImportArgs) -> int:

@@ -76,6 +76,20 @@ def test_usage_errors_exit_1_with_their_own_usage(tmp_path: Path, case: str) -> 
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("log_format", [("--log-format", "json"), ("--log-format=json",)])
+def test_usage_errors_are_json_with_json_logs_asked(tmp_path: Path, log_format: tuple[str, ...]) -> None:
+    """With an explicit `--log-format json` every stderr line is one JSON object, a usage error's too: an event
+    naming the command, the error and the command's usage; still exit 1."""
+    result = run_drift("check", *log_format, "--formta", "json", cwd=tmp_path, timeout=30)
+    assert 1 == result.returncode, result.stderr
+    lines = result.stderr.splitlines()
+    assert 1 == len(lines), result.stderr
+    event = json.loads(lines[0])
+    assert ("drift.usage.invalid", "error", "drift check") == (event["event"], event["level"], event["command"])
+    assert "--formta" in event["error"]
+    assert event["usage"].startswith("usage: drift check [-h]")
+
+
 # -- secrets while deliveries fail ----------------------------------------------------------------------------
 def canary(tag: str) -> str:
     return f"canary{tag}{os.getpid()}x{time.monotonic_ns() % 10**6}"

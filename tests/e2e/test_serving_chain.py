@@ -694,6 +694,12 @@ def test_import_endpoints_then_check_is_in_sync(chain: ChainWorld) -> None:
             "e.endpoint.yaml"} == {p.name for p in out.iterdir()}
     assert {"EndpointName": "e", "EndpointConfigName": "c", "Tags": {"team": "search"}} == yaml.safe_load(
         (out / "e.endpoint.yaml").read_text())["endpoints"][0]
+    # Defaults SageMaker fills in are left out (a weight of 1.0, network isolation off); others are kept.
+    unused = yaml.safe_load((out / "unused.endpoint-config.yaml").read_text())["endpoint_configs"][0]
+    assert "EnableNetworkIsolation" not in unused
+    assert "InitialVariantWeight" not in unused["ProductionVariants"][0]
+    declared = yaml.safe_load((out / "c.endpoint-config.yaml").read_text())["endpoint_configs"][0]
+    assert 0.8 == declared["ProductionVariants"][0]["InitialVariantWeight"]
     result = check(config)
     assert 0 == result.code, result.text + result.stderr
     assert ({"c": "IN_SYNC", "unused": "IN_SYNC"}, {"e": "IN_SYNC"}) == (
