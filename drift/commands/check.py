@@ -8,10 +8,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from drift.commands.inputs import choose_format, inputs_digest, load_lock, load_state, open_store, write_output
+from drift.commands.inputs import (
+    choose_format,
+    inputs_digest,
+    load_lock,
+    load_state,
+    open_store,
+    require_notify_settings,
+    write_output,
+)
 from drift.config.settings import Channel, Config
 from drift.console import note, quiet_in_json, say
-from drift.errors import DiskFullError, DriftError, StateError
+from drift.errors import DiskFullError, StateError
 from drift.pipeline import PassContext, PassOptions, run_pass
 from drift.plan import Shard
 from drift.store import Store
@@ -43,11 +51,8 @@ def check(config: Config, args: CheckArgs, *, run_id: str, log: Any) -> int:
     from drift.render import render
 
     desired = load_state(config)
-    if args.notify and not config.state_path:
-        raise DriftError(f"{config.path}: --notify needs state.path: the outbox and what was already notified live "
-                         "in the state database")
-    if args.notify and not config.notify:
-        raise DriftError(f"{config.path}: --notify given but no notify: channels are configured")
+    if args.notify:
+        require_notify_settings(config)
     lock = load_lock(config)
     targets = discover_targets(config)
     store, store_error = _store(config)

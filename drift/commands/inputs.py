@@ -30,6 +30,16 @@ def load_state(config: Config) -> DesiredState:
     return desired
 
 
+def require_notify_settings(config: Config, *, channels: bool = True) -> None:
+    """``--notify`` needs ``state.path`` (the outbox and alert state live there) and channels to send to."""
+    where = config.path if os.path.exists(config.path) else f"no config file at {config.path}"
+    if not config.state_path:
+        raise DriftError(f"{where}: --notify needs state.path: the outbox and what was already notified live "
+                         "in the state database")
+    if channels and not config.notify:
+        raise DriftError(f"{where}: --notify given but no notify: channels are configured")
+
+
 def load_lock(config: Config) -> LockFile | None:
     return read_lock(config.lock_path) if config.lock_path else None
 

@@ -27,7 +27,8 @@ def lock(config: Config, *, check_only: bool) -> int:
     if check_only:
         problems = staleness(current, refs) if current is not None else ["no lock file: run drift lock"]
         for problem in problems:
-            say(f"{shown}: {problem}", event="drift.lock.stale")
+            say(f"{shown}: {problem}" + ("" if problem.endswith("run drift lock") else " (run drift lock)"),
+                event="drift.lock.stale")
         if not problems:
             print(f"{shown}: up to date ({len(refs)} reference{'s' if len(refs) != 1 else ''})")
         return 1 if problems else 0

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from drift.commands.check import deliver_all
-from drift.commands.inputs import choose_format, open_store, write_output
+from drift.commands.inputs import choose_format, open_store, require_notify_settings, write_output
 from drift.config.settings import Config
 from drift.console import say
-from drift.errors import DriftError, ReportError
+from drift.errors import ReportError
 from drift.notify.queue import queue_notifications
 from drift.pipeline import utc_now
 from drift.report import Report
@@ -95,8 +95,8 @@ def merge(config: Config, sources: list[str], args: MergeArgs, *, run_id: str, l
     """One report from the shards; with ``notify``, alert state and deliveries as ``check --notify`` has them:
     the merged report is printed first, then delivered."""
     fmt, output, notify, max_age = args.fmt, args.output, args.notify, args.max_age
-    if notify and not config.state_path:
-        raise DriftError(f"{config.path}: --notify needs state.path: the outbox and alert state live there")
+    if notify:
+        require_notify_settings(config, channels=False)
     reports = load_reports(config, sources)
     check_shards(reports, max_age)
     shards = tuple(sorted((r.shard for _, r in reports if r.shard), key=lambda s: s.index))

@@ -262,7 +262,14 @@ def test_check_notify_needs_state(world: World, tmp_path: Path, receiver: Receiv
     config.write_text(yaml.safe_dump(doc))
     result = run_drift("check", "--config", str(config), "--notify", env=clean_env(SOME_VAR=SECRET))
     assert 1 == result.returncode
-    assert "--notify needs state.path" in result.stderr
+    assert f"{config}: --notify needs state.path" in result.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "models.yaml").write_text("models: []\n")
+    without_config = run_drift("check", "--desired", "models.yaml", "--notify", "--endpoint-url", world.url,
+                               "--region", "us-east-1", cwd=elsewhere, env=clean_env())
+    assert 1 == without_config.returncode
+    assert "no config file at config/drift.yaml: --notify needs state.path" in without_config.stderr
 
 
 def test_slack_channel_posts_block_kit(world: World, tmp_path: Path, receiver: Receiver) -> None:

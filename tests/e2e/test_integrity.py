@@ -852,7 +852,7 @@ def test_lock_check_catches_a_changed_desired_image(scene: Scene) -> None:
 
     assert (0, "drift.lock.yaml: up to date (4 references)\n") == (up_to_date.returncode, up_to_date.stdout)
     assert (1, f"drift.lock.yaml: svc: PrimaryContainer.Image: the lock file has {old_image} (line {line}), the "
-               f"desired state declares {new_image}\n") == (stale.returncode, stale.stderr)
+               f"desired state declares {new_image} (run drift lock)\n") == (stale.returncode, stale.stderr)
     assert (0, f"drift.lock.yaml: warning: stale entry: svc: PrimaryContainer.Image: the lock file has {old_image} "
                f"(line {line}), the desired state declares {new_image} (run drift lock)\n") == (
         validated.returncode, validated.stderr)
@@ -873,7 +873,8 @@ def test_lock_check_catches_added_and_removed_declarations(scene: Scene) -> None
     result = scene.run("lock", "--check")
 
     assert 1 == result.returncode
-    assert sorted([f"drift.lock.yaml: new: PrimaryContainer.Image: {image} is not in the lock file",
+    assert sorted(f"{line} (run drift lock)" for line in [
+                   f"drift.lock.yaml: new: PrimaryContainer.Image: {image} is not in the lock file",
                    f"drift.lock.yaml: ranker: PrimaryContainer.Image: locked (line "
                    f"{scene.lock_line('ranker', 'PrimaryContainer.Image')}) but no longer declared",
                    "drift.lock.yaml: ranker: PrimaryContainer.ModelDataSource.S3DataSource.S3Uri: locked (line "
