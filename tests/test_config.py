@@ -34,6 +34,7 @@ def test_unknown_keys_suggest(tmp_path: Path) -> None:
     text = "aws:\n  regoin: us-east-1\ndesried: [m.yaml]\nscope:\n  unmanged: true\n"
     assert ["drift.yaml:3: desried: unknown key (did you mean desired?)",
             "drift.yaml:2: aws.regoin: unknown key (did you mean region?)",
+            "drift.yaml:2: aws.region: no region: set aws.region in the config, pass --region, or set AWS_REGION",
             "drift.yaml:5: scope.unmanged: unknown key (did you mean unmanaged?)"] == config_errors(tmp_path, text)
 
 

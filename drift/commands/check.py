@@ -15,6 +15,7 @@ from drift.commands.inputs import (
     load_state,
     open_store,
     require_notify_settings,
+    require_region,
     write_output,
 )
 from drift.config.settings import Channel, Config
@@ -50,6 +51,7 @@ def check(config: Config, args: CheckArgs, *, run_id: str, log: Any) -> int:
     from drift._progress import TerminalProgress
     from drift.render import render
 
+    require_region(config)
     desired = load_state(config)
     if args.notify:
         require_notify_settings(config)

@@ -10,7 +10,7 @@ import sys
 from drift import redact
 from drift.config.settings import Config
 from drift.desired import DesiredState, Targets, load_desired
-from drift.errors import DriftError
+from drift.errors import ConfigError, DriftError, Finding
 from drift.files import display_path, read_bytes
 from drift.integrity.lockfile import LockFile, read_lock
 from drift.store import Store
@@ -28,6 +28,14 @@ def load_state(config: Config) -> DesiredState:
     desired = load_desired(config.desired, targets=desired_targets(config))
     redact.use_literals(config.secrets | desired.secrets)
     return desired
+
+
+def require_region(config: Config) -> None:
+    """A command that reads AWS needs a region for every target: without one it would read nothing and exit 0."""
+    if any(not target.regions for target in config.aws.targets) and config.aws.organization is None:
+        from drift.config.load import COMMAND_LINE, NO_REGION
+
+        raise ConfigError([Finding(COMMAND_LINE, None, NO_REGION, path="--region")])
 
 
 def require_notify_settings(config: Config, *, channels: bool = True) -> None:

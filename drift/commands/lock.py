@@ -7,7 +7,7 @@ import os
 
 from drift.aws.session import Connection
 from drift.commands.check import discover_targets
-from drift.commands.inputs import load_state
+from drift.commands.inputs import load_state, require_region
 from drift.config.settings import Config, Target
 from drift.console import say
 from drift.errors import DriftError
@@ -32,6 +32,7 @@ def lock(config: Config, *, check_only: bool) -> int:
         if not problems:
             print(f"{shown}: up to date ({len(refs)} reference{'s' if len(refs) != 1 else ''})")
         return 1 if problems else 0
+    require_region(config)
     entries, problems, skipped = _resolve(config, refs)
     if problems:
         for problem in problems:

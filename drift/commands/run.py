@@ -62,7 +62,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def _daemon(args: argparse.Namespace) -> int:
-    from drift.commands.inputs import load_state
+    from drift.commands.inputs import load_state, require_region
     from drift.daemon import install_signals
     from drift.daemon.service import Daemon
     from drift.desired import DesiredState
@@ -72,6 +72,7 @@ def _daemon(args: argparse.Namespace) -> int:
 
     def load() -> tuple[Config, DesiredState]:
         config = settings(args)
+        require_region(config)
         return config, load_state(config)
 
     return Daemon(load, signals).run(listen)

@@ -34,6 +34,7 @@ from drift.errors import ConfigError, Finding, YamlSyntaxError
 
 LOCK_NAME = "drift.lock.yaml"
 COMMAND_LINE = "command line"
+NO_REGION = "no region: set aws.region in the config, pass --region, or set AWS_REGION"
 _VAR = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -224,13 +225,11 @@ def _profile_region(profile: str | None) -> str | None:
 
 
 def _no_region(file: str, node: Any, findings: list[Finding]) -> None:
-    """Without a region a pass would read nothing and look in sync: that is an error, never a silent 0."""
-    message = "no region: set aws.region in the config, pass --region, or set AWS_REGION"
+    """A config file that gives no region anywhere is incomplete: its passes would read nothing and look in
+    sync. Without a config file, the commands that call AWS say so themselves (``validate --desired`` of
+    desired files alone needs no region)."""
     if os.path.exists(file):
-        findings.append(Finding(file, key_line(node, "region") or getattr(node, "line", None), message,
-                                path="aws.region"))
-    else:
-        findings.append(Finding(COMMAND_LINE, None, message, path="--region"))
+        findings.append(Finding(file, key_line(node, "region"), NO_REGION, path="aws.region"))
 
 
 def _check_cli(overrides: Overrides, findings: list[Finding]) -> None:

@@ -343,17 +343,24 @@ def test_a_profile_that_exists_is_valid(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", [("check", "--format", "json"), ("lock",), ("validate",)])
 def test_no_region_anywhere_is_an_error_not_an_empty_pass(tmp_path: Path, command: tuple[str, ...]) -> None:
     """Without a region (no aws.region, no --region, no AWS_REGION, no profile region) a pass would read nothing
-    and exit 0 with `checked: 0`: every command says so by key and exits 1 instead."""
+    and exit 0 with `checked: 0`: a config file without one is invalid (named by key), and without a config file
+    every command that calls AWS says so and exits 1; `validate --desired` of files alone needs no region."""
     write_models(tmp_path / "m.yaml", MODELS[:1])
+    (tmp_path / "nowhere").mkdir()
+    write_models(tmp_path / "nowhere" / "m.yaml", MODELS[:1])
     (tmp_path / "drift.yaml").write_text("desired: [m.yaml]\n")
     result = run_drift(*command, "--config", "drift.yaml", cwd=tmp_path)
     assert 1 == result.returncode, result.stdout
     assert "drift.yaml: aws.region: no region: set aws.region in the config, pass --region, or set AWS_REGION" \
         in result.stderr
     assert "" == result.stdout
-    without_config = run_drift(command[0], "--desired", "m.yaml", cwd=tmp_path)
-    assert 1 == without_config.returncode, without_config.stdout
-    assert "command line: --region: no region" in without_config.stderr
+    without_config = run_drift(*command, "--desired", "m.yaml", cwd=tmp_path / "nowhere")
+    if command[0] == "validate":  # desired files alone, no AWS: a region is not needed to validate them
+        assert 0 == without_config.returncode, without_config.stderr
+    else:
+        assert 1 == without_config.returncode, without_config.stdout
+        assert "command line: --region: no region: set aws.region in the config, pass --region, or set " \
+            "AWS_REGION" in without_config.stderr
 
 
 def test_a_profile_region_is_a_region(tmp_path: Path) -> None:
