@@ -189,6 +189,9 @@ def build_parser() -> Parser:
                           "endpoints, images and artifacts, introduce drift, run check against it, print the report "
                           "and clean up. Never touches real AWS.")
     demo.add_argument("--format", choices=("text", "json", "markdown"), help="report format")
+    demo.add_argument("--keep", action="store_true",
+                      help="then keep the local AWS running (until Ctrl-C) with a config for it, to try check, "
+                      "import, lock and the daemon yourself")
     _logging(demo, level="warning")
     return parser
 

@@ -162,10 +162,11 @@ class _World:
         return changes
 
 
-def run_demo(*, fmt: str | None) -> int:
+def run_demo(*, fmt: str | None, keep: bool = False) -> int:
     started = time.monotonic()
     config_path = str(examples_dir() / "drift.yaml")
     _isolate_from_aws()
+    from drift import demo_keep
     from drift.embedded import LocalSageMaker
     from drift.pipeline import run_pass
     from drift.render import render
@@ -173,31 +174,42 @@ def run_demo(*, fmt: str | None) -> int:
 
     server = LocalSageMaker()
     url = server.start()
+    state_dir = tempfile.mkdtemp(prefix="drift-demo-")
     try:
-        with tempfile.TemporaryDirectory(prefix="drift-demo-") as state_dir:
-            config = _demo_config(config_path, url, state_dir)
-            desired = load_desired(config.desired, environ=PlaceholderEnv())
-            world = _World(url, desired)
-            world.build()
-            store = Store(config.state_path or os.path.join(state_dir, "state.db"))
-            try:
-                baseline = run_pass(config, desired, store=store).report
-                changes = world.drift()
-                report = run_pass(config, desired, store=store).report
-            finally:
-                store.close()
+        config = _demo_config(config_path, url, state_dir)
+        environ = PlaceholderEnv()
+        desired = load_desired(config.desired, environ=environ)
+        world = _World(url, desired)
+        world.build()
+        store = Store(config.state_path or os.path.join(state_dir, "state.db"))
+        try:
+            baseline = run_pass(config, desired, store=store).report
+            changes = world.drift()
+            report = run_pass(config, desired, store=store).report
+        finally:
+            store.close()
+        chosen = fmt or "text"
+        sys.stdout.write(render(report, chosen, color=chosen == "text" and sys.stdout.isatty()))
+        if chosen == "text":
+            where = ", ".join(os.path.relpath(d) if not os.path.relpath(d).startswith("..") else d
+                              for d in config.desired)
+            print()
+            print(textwrap.fill(EXPLANATION.format(desired=where, changes="; ".join(changes)), width=100))
+            print()
+            if not keep:
+                print(try_next(examples_dir()))
+                print(f"(demo finished in {time.monotonic() - started:.1f}s; the local AWS has been stopped)")
+        if keep:
+            kept = demo_keep.write_config(state_dir, url, config.desired)
+            print(demo_keep.instructions(url, kept, environ.placeholders),
+                  file=sys.stdout if chosen == "text" else sys.stderr, flush=True)
+            sys.stdout.flush()
+            demo_keep.wait_for_stop()
+            print("(stopping: the local AWS and its files are removed)", file=sys.stdout if chosen == "text"
+                  else sys.stderr, flush=True)
     finally:
         server.stop()
-    chosen = fmt or "text"
-    sys.stdout.write(render(report, chosen, color=chosen == "text" and sys.stdout.isatty()))
-    if chosen == "text":
-        where = ", ".join(os.path.relpath(d) if not os.path.relpath(d).startswith("..") else d
-                          for d in config.desired)
-        print()
-        print(textwrap.fill(EXPLANATION.format(desired=where, changes="; ".join(changes)), width=100))
-        print()
-        print(try_next(examples_dir()))
-        print(f"(demo finished in {time.monotonic() - started:.1f}s; the local AWS has been stopped)")
+        demo_keep.remove(state_dir)
     return 0 if worked(baseline, report) else 1
 
 

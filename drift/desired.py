@@ -93,8 +93,14 @@ class PlaceholderEnv(Mapping[str, str]):
     reading desired files where only names and shapes matter (the demo's examples, import's "already
     declared"), so an unset placeholder variable is not an error there."""
 
+    def __init__(self) -> None:
+        #: The variables that were not set, with the value given in their place.
+        self.placeholders: dict[str, str] = {}
+
     def __getitem__(self, key: str) -> str:
-        return os.environ.get(key, f"placeholder-{key.lower()}")
+        if key in os.environ:
+            return os.environ[key]
+        return self.placeholders.setdefault(key, f"placeholder-{key.lower()}")
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str)

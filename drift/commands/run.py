@@ -58,7 +58,7 @@ def dispatch(args: argparse.Namespace) -> int:
         return _daemon(args)
     from drift.demo import run_demo
 
-    return run_demo(fmt=args.format)
+    return run_demo(fmt=args.format, keep=args.keep)
 
 
 def _daemon(args: argparse.Namespace) -> int:

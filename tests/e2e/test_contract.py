@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -541,6 +544,39 @@ def test_import_sees_declarations_whose_placeholders_are_unset(world: World, tmp
 
 
 # -- the demo -------------------------------------------------------------------------------------------------
+def test_demo_keep_leaves_a_local_aws_to_try_every_command_on(tmp_path: Path) -> None:
+    """`drift demo --keep` prints the report, then a config for the still-running local AWS and the commands to
+    try; `drift check` with that config and the printed variables finds the demo's drift (exit 2); Ctrl-C stops
+    it with exit 0 and removes its files."""
+    demo = subprocess.Popen([sys.executable, "-m", "drift", "demo", "--keep"], cwd=tmp_path, env=clean_env(),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert demo.stdout is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 60
+        while not any(" drift check --config " in line for line in lines) and time.monotonic() < deadline:
+            line = demo.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+        exports = next(line for line in lines if line.strip().startswith("export "))
+        variables = dict(item.split("=", 1) for item in exports.split()[1:])
+        config = next(line for line in lines if " drift check --config " in line).split("--config ")[1].strip()
+        assert Path(config).is_file()
+        assert "127.0.0.1" in Path(config).read_text()
+
+        result = run_drift("check", "--config", config, "--format", "json", cwd=tmp_path,
+                           env=clean_env(**variables))
+        assert 2 == result.returncode, result.stderr
+        summary = report_of(result)["summary"]
+        assert (1, 1) == (summary["missing"], summary["unmanaged"])
+    finally:
+        demo.send_signal(signal.SIGINT)
+        demo.communicate(timeout=30)
+    assert 0 == demo.returncode
+    assert not Path(config).parent.exists()
+
+
 def test_demo_exits_0_from_an_empty_directory(tmp_path: Path) -> None:
     """`drift demo` needs nothing from the working directory: exit 0 from an empty one, a report on stdout."""
     result = run_drift("demo", cwd=tmp_path, timeout=180)
