@@ -203,7 +203,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from drift.daemon import install_signals
 
         signals = install_signals()
-    args, extra = build_parser().parse_known_args(argv)
+    parser = build_parser()
+    leading = [word for word in argv[:1] if word.startswith("-") and word.split("=", 1)[0] not in (
+        "-h", "--help", "--version")]
+    if leading:  # `drift --versoin`: say what was mistyped, not that a command is missing
+        parser.error(_unknown(parser, leading))
+    args, extra = parser.parse_known_args(argv)
     if extra:  # a mistyped option is told with the command's own usage (exit 1)
         command = args.commands[args.command]
         command.error(_unknown(command, extra))

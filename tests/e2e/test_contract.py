@@ -63,6 +63,7 @@ USAGE_ERRORS = {
     "misspelt option": (("check", "--formta", "json"), "usage: drift check [-h]", "--formta"),
     "misspelt command": (("chek",), "usage: drift [-h]", "'chek'"),
     "no command": ((), "usage: drift [-h]", "COMMAND"),
+    "misspelt top-level option": (("--versoin",), "usage: drift [-h]", "--versoin (did you mean --version?)"),
     "concurrency 0": (("check", "--concurrency", "0"), "usage: drift check [-h]", "--concurrency"),
     "shard index past its count": (("check", "--shard", "3/2"), "usage: drift check [-h]", "--shard"),
 }
