@@ -268,8 +268,10 @@ def run_import(config: Config, args: ImportArgs) -> int:
             raise DriftError("resources come from several targets or regions: use --out DIR (one file each)")
         sys.stdout.write(render_file(items, with_target=several))
     if variables:
-        say(f"drift import: {len(variables)} secret-looking value{'s were' if len(variables) != 1 else ' was'} "
-            "written as !env placeholders; set these variables before running drift check:",
+        plural = len(variables) != 1
+        say(f"drift import: {len(variables)} secret-looking value{'s were' if plural else ' was'} written as "
+            f"!env placeholder{'s' if plural else ''}; set {'these variables' if plural else 'this variable'} "
+            "before running drift check:",
             event="drift.import.placeholders", level="warning", variables=[name for name, _ in variables])
         width = max(len(name) for name, _ in variables)
         for name, where in variables:
