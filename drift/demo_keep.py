@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import tempfile
 import threading
 from collections.abc import Iterable, Mapping
 from types import FrameType
@@ -50,10 +49,6 @@ def instructions(url: str, config: str, variables: Mapping[str, str]) -> str:
         f"  drift lock --config {config} && cat {os.path.dirname(config)}/drift.lock.yaml\n"
         f"  drift daemon --config {config} --listen 127.0.0.1:9464   (then curl 127.0.0.1:9464/healthz)\n"
     )
-
-
-def new_directory() -> str:
-    return tempfile.mkdtemp(prefix="drift-demo-")
 
 
 def wait_for_stop() -> None:
