@@ -35,6 +35,11 @@ from tests.proxy import FaultProxy  # noqa: E402
 DRIFT = [sys.executable, "-m", "drift"]
 
 
+def check_command(config: str, *extra: str) -> list[str]:
+    """`drift check` as every benchmark times it: a JSON report on stdout, warnings only on stderr."""
+    return [*DRIFT, "check", "--config", config, "--format", "json", "--log-level", "warning", *extra]
+
+
 def env() -> dict[str, str]:
     """The environment of every measured command: dummy credentials, no AWS settings of the machine's."""
     out = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}

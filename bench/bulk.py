@@ -39,6 +39,7 @@ from _bench import (
     FaultProxy,
     Server,
     best_of,
+    check_command,
     create_models,
     essence,
     invocation,
@@ -69,13 +70,11 @@ class World:
 
     def check(self, name: str, bulk: str) -> list[str]:
         """`drift check --full` with a config of its own and a state file that does not exist yet."""
-        return [*DRIFT, "check", "--config", self.config(name, bulk), "--format", "json", "--log-level", "warning",
-                "--full"]
+        return check_command(self.config(name, bulk), "--full")
 
     def again(self, name: str) -> list[str]:
         """`drift check --full` once more on the state the named run left (its listings planned by it)."""
-        return [*DRIFT, "check", "--config", str(self.work / f"{name}.yaml"), "--format", "json", "--log-level",
-                "warning", "--full"]
+        return check_command(str(self.work / f"{name}.yaml"), "--full")
 
     def config(self, name: str, bulk: str) -> str:
         state = self.work / f"{name}.db"

@@ -24,7 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _bench import DRIFT, HERE, FaultProxy, Server, best_of, create_models, invocation, machine, table, timed, write
+from _bench import (
+    DRIFT,
+    HERE,
+    FaultProxy,
+    Server,
+    best_of,
+    check_command,
+    create_models,
+    invocation,
+    machine,
+    table,
+    timed,
+    write,
+)
 from run import model_spec
 
 from drift.embedded.world import AwsWorld, image_uri
@@ -72,10 +85,6 @@ def config(work: Path, name: str, proxy_url: str, integrity: bool) -> str:
     return str(path)
 
 
-def check(config_path: str) -> list[str]:
-    return [*DRIFT, "check", "--config", config_path, "--format", "json", "--log-level", "warning"]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=int, default=1000)
@@ -103,10 +112,10 @@ def main() -> int:
                 off = config(work, "integrity-off", proxy.url, integrity=False)
                 configs = {Path(p).name: Path(p).read_text() for p in (on, off)}
                 results["validate"] = best_of(3, [*DRIFT, "validate", "--config", on])
-                results["first_on"] = timed(check(on), proxy)
-                results["steady_on"] = timed(check(on), proxy)
-                results["first_off"] = timed(check(off), proxy)
-                results["steady_off"] = timed(check(off), proxy)
+                results["first_on"] = timed(check_command(on), proxy)
+                results["steady_on"] = timed(check_command(on), proxy)
+                results["first_off"] = timed(check_command(off), proxy)
+                results["steady_off"] = timed(check_command(off), proxy)
         unverified = [(m["name"], m["unverified"]) for m in _report(results["steady_on"])["models"]
                       if m.get("unverified")]
     finally:

@@ -30,7 +30,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _bench import DRIFT, HERE, FaultProxy, Server, best_of, create_models, invocation, machine, table, timed, write
+from _bench import (
+    DRIFT,
+    HERE,
+    FaultProxy,
+    Server,
+    best_of,
+    check_command,
+    create_models,
+    invocation,
+    machine,
+    table,
+    timed,
+    write,
+)
 from run import model_spec
 
 from drift.embedded import DEFAULT_ACCOUNT
@@ -97,10 +110,6 @@ def config(work: Path, name: str, proxy_url: str, regions: list[str], exclude: l
     return str(path)
 
 
-def check(config_path: str) -> list[str]:
-    return [*DRIFT, "check", "--config", config_path, "--format", "json", "--log-level", "warning"]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=20)
@@ -133,9 +142,9 @@ def main() -> int:
                            config(work, "all-off", proxy.url, regions, everyone, integrity=False),
                            config(work, "half-off", proxy.url, regions, some, integrity=False)]
                 results["validate"] = best_of(3, [*DRIFT, "validate", "--config", on])
-                results["first_all_on"] = timed(check(on), proxy)
+                results["first_all_on"] = timed(check_command(on), proxy)
                 for path in configs:  # best of 2: the marginal cost is a difference of two noisy figures
-                    results[f"steady_{Path(path).stem.replace('-', '_')}"] = best_of(2, check(path), proxy)
+                    results[f"steady_{Path(path).stem.replace('-', '_')}"] = best_of(2, check_command(path), proxy)
                 shown = {Path(p).name: Path(p).read_text() for p in configs}
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -25,7 +25,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from _bench import DRIFT, HERE, FaultProxy, Server, best_of, create_models, essence, invocation, machine, timed, write
+from _bench import (
+    DRIFT,
+    HERE,
+    FaultProxy,
+    Server,
+    best_of,
+    check_command,
+    create_models,
+    essence,
+    invocation,
+    machine,
+    timed,
+    write,
+)
 
 
 def model_spec(i: int, image_tag: str = "1.0.0") -> dict[str, Any]:
@@ -107,14 +120,13 @@ def main() -> int:
             if not args.skip_naive:
                 results["naive_loop"] = timed([sys.executable, str(HERE / "loops.py"), "naive", proxy.url], proxy)
             results["ideal_loop"] = timed([sys.executable, str(HERE / "loops.py"), "ideal", proxy.url], proxy)
-            check = [*DRIFT, "check", "--config", str(config), "--format", "json", "--log-level", "warning"]
+            check = check_command(str(config))
             results["check_full"] = timed([*check, "--full"], proxy)
             # What a full pass cost before bulk reads (one DescribeModel a model): the reference the steady
             # pass's "a fifth of a full pass" target was set against.
             described = work / "drift-describe.yaml"
             described.write_text(config.read_text().replace("aws:\n", "aws:\n  bulk_read: 'off'\n", 1))
-            results["check_full_describe"] = timed([*DRIFT, "check", "--config", str(described), "--format",
-                                                    "json", "--log-level", "warning", "--full"], proxy)
+            results["check_full_describe"] = timed(check_command(str(described), "--full"), proxy)
             results["check_steady"] = timed(check, proxy)
             rng = random.Random(42)
             changed = sorted(rng.sample(range(n), max(1, n // 100)))
@@ -123,8 +135,7 @@ def main() -> int:
             results["check_after_1pct"] = timed(check, proxy)
             config_copy = work / "drift-copy.yaml"
             config_copy.write_text(config.read_text().replace("state.db", "state-copy.db"))
-            full_again = timed([*DRIFT, "check", "--config", str(config_copy), "--format", "json", "--full",
-                                "--log-level", "warning"], proxy)
+            full_again = timed(check_command(str(config_copy), "--full"), proxy)
         modified = sorted(name for name, status, _ in essence(results["check_after_1pct"]["stdout"])
                           if status == "MODIFIED")
         expected_modified = sorted(model_spec(i)["ModelName"] for i in changed)

@@ -15,15 +15,6 @@ from typing import Any
 from drift import redact
 
 
-def plain(value: Any) -> Any:
-    """A deep copy as plain dicts and lists, without line marks (for JSON, boto3 and mutation)."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
-
-
 def keep_request_fields(raw: Mapping[str, Any], members: Any, read_only: frozenset[str]) -> dict[str, Any]:
     """Keep only fields of the Create request (minus Tags, compared on their own).
 

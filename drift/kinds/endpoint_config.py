@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from drift._botocore import input_shape
+from drift._yaml import plain
 from drift.kinds.base import Context, KindSpec, Reconciled
-from drift.normalise import drop_empty, ids_as_set, keep_request_fields, plain, secrets_as_digest
+from drift.normalise import drop_empty, ids_as_set, keep_request_fields, secrets_as_digest
 from drift.report import Kind, Severity
 
 READ_ONLY = frozenset({"EndpointConfigArn", "CreationTime", "ResponseMetadata"})
